@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Replication groups: one per mirror log uuid.  A group delivers "ops" to
+ * the log core in one total order, the same on every member, and keeps
+ * every member's replica in step (checkpoint to joiners, node loss, partition
+ * merge, quorum).  Two transports implement this interface:
+ *   - cluster.c: one corosync CPG group per log (the product);
+ *   - solo.c: a single node with no corosync, behind --no-cluster (tests).
+ *
+ * An op is (origin node, tag, type, payload).  `type` is a DM_ULOG_* request
+ * type or a GROUP_OP_* internal type.  The payload is an array of u64 in
+ * host order (the transport converts to little-endian on the wire); at most
+ * GROUP_MAX_OP_WORDS words.  `tag` is opaque to the group: the origin uses it
+ * to find the kernel request waiting for this op.
+ *
+ * Life of a replica, as seen by the core (group_core_ops):
+ *   join -> [init_fresh | install(checkpoint)] -> synced -> deliver...
+ *   A member that is not yet synced gets no deliver() calls: ops delivered
+ *   meanwhile are queued by the transport and replayed after install().
+ *   snapshot() is called on the member chosen to send a checkpoint, at the
+ *   exact point of the membership change.
+ */
+#ifndef CMIRRORD_GROUP_H
+#define CMIRRORD_GROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "loop.h"
+
+#define GROUP_MAX_OP_WORDS	40	/* 32 regions + room */
+
+/* Internal op types (above the kernel's 8-bit request types). */
+enum {
+	GROUP_OP_COMMITTED = 0x100,	/* {gen}: disk writer made gen durable */
+	GROUP_OP_DISK_FAILED = 0x101,	/* {failed_flag}: log device error */
+};
+
+struct group;
+
+struct group_core_ops {
+	/* Apply one op in group order (every synced member, origin included). */
+	void (*deliver)(void *ctx, uint32_t origin, uint64_t tag, uint32_t type,
+			const uint64_t *words, uint32_t nwords);
+	/* Serialize the replica (malloc'd buffer).  0 or -errno. */
+	int (*snapshot)(void *ctx, uint8_t **buf, size_t *len);
+	/* Replace the replica with a checkpoint.  0 or -errno (bad checkpoint:
+	 * the transport logs it and waits for another). */
+	int (*install)(void *ctx, const uint8_t *buf, size_t len);
+	/* Fold in a replica from another partition (conservative merge). */
+	int (*merge)(void *ctx, const uint8_t *buf, size_t len);
+	/* No member has state: build it from the local table (and disk). */
+	int (*init_fresh)(void *ctx);
+	/* A member left or died (called once per node, in group order). */
+	void (*node_lost)(void *ctx, uint32_t node);
+	/* The replica is usable (after init_fresh/install, and after each
+	 * membership change once settled). */
+	void (*synced)(void *ctx);
+	/* Current members, sorted, after every membership change. */
+	void (*members)(void *ctx, const uint32_t *nodes, size_t n);
+	/* Quorum changed (the group holds ops while inquorate). */
+	void (*quorum)(void *ctx, bool quorate);
+};
+
+struct group_transport {
+	const char *name;
+	/* Start membership for `uuid` (<= 128 chars). */
+	int (*join)(void *tctx, const char *uuid,
+		    const struct group_core_ops *ops, void *core_ctx,
+		    struct group **out);
+	/* Leave the group; no callbacks after this returns. */
+	void (*leave)(struct group *g);
+	/* Queue an op for ordered delivery to all members (sent in batches at
+	 * the end of the loop iteration; held while inquorate or congested).
+	 * 0, or -EINVAL (too many words), -ENOTCONN (not joined). */
+	int (*submit)(struct group *g, uint64_t tag, uint32_t type,
+		      const uint64_t *words, uint32_t nwords);
+	uint32_t (*local_node)(void *tctx);
+	bool (*quorate)(void *tctx);
+	/* For status: group name as corosync-cpgtool shows it. */
+	const char *(*group_name)(const struct group *g);
+	void *tctx;
+};
+
+/* solo.c: single node, node id `node`, ops delivered on the next loop
+ * iteration in submission order. */
+int solo_transport_new(struct loop *lp, uint32_t node,
+		       struct group_transport **out);
+void solo_transport_free(struct group_transport *t);
+
+#endif

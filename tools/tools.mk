@@ -1,0 +1,1 @@
+# fragment: tools/tools.mk
