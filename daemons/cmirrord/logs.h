@@ -9,6 +9,7 @@
 #ifndef CMIRRORD_LOGS_H
 #define CMIRRORD_LOGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "group.h"
@@ -37,5 +38,8 @@ int logs_dump_json(const struct logs *ls, char *buf, size_t len);
 /* Detail for one uuid (rlog_dump + group info); -ENOENT if unknown. */
 int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
 		  char *buf, size_t len);
+
+/* Requests by type with latencies, group ops, disk writes. */
+int logs_stats(const struct logs *ls, bool json, char *buf, size_t len);
 
 #endif

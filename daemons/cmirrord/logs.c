@@ -1,0 +1,735 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The log registry: routes kernel requests and applies delivered ops.
+ *
+ * A request is served in one of three ways (ulog_ops[].route):
+ *   LOCAL      read from the replica; held while the replica is joining,
+ *              because a wrong IN_SYNC either way corrupts a mirror (a 0
+ *              for an in-sync region sends writes to one leg only);
+ *   ORDERED    submitted to the group and answered from our own delivery,
+ *              after every member has applied it in the same order;
+ *   LIFECYCLE  CTR/DTR/GET_REGION_SIZE are local to the table;
+ *              RESUME joins the group, then goes through it like
+ *              PRESUSPEND and POSTSUSPEND.
+ * See logs_int.h for the pending-request states.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logging.h"
+#include "logs_int.h"
+
+static const struct group_core_ops core_ops;
+
+uint32_t logs_me(const struct logs *ls)
+{
+	return ls->t->local_node(ls->t->tctx);
+}
+
+static void stats_note(struct logs *ls, uint32_t type, int error,
+		       uint64_t t_start_ms)
+{
+	struct type_stats *st;
+	uint64_t us, b = 0;
+
+	if (type > ULOG_NR_TYPES)
+		return;
+	st = &ls->stats[type];
+	us = (loop_now_ms() - t_start_ms) * 1000;
+	st->count++;
+	if (error)
+		st->errors++;
+	st->lat_us_sum += us;
+	if (us > st->lat_us_max)
+		st->lat_us_max = us;
+	while (b < 31 && (UINT64_C(1) << (b + 1)) <= us)
+		b++;
+	st->lat_hist[b]++;
+}
+
+void logs_reply(struct logs *ls, struct pending *pd, int error,
+		const void *out, uint32_t out_len)
+{
+	int r = kernel_reply(&pd->peer, &pd->req, error, out, out_len);
+
+	if (r < 0 && r != -ENOTCONN)
+		log_warn("%s: reply to %s seq %u failed: %s", pd->req.uuid,
+			 ulog_type_name(pd->req.type), pd->req.seq,
+			 strerror(-r));
+	stats_note(ls, pd->req.type, error, pd->t_start_ms);
+}
+
+static void reply_now(struct logs *ls, const struct kernel_peer *peer,
+		      const struct ulog_req *req, int error, const void *out,
+		      uint32_t out_len)
+{
+	struct pending pd = { .peer = *peer, .req = *req,
+			      .t_start_ms = loop_now_ms() };
+
+	logs_reply(ls, &pd, error, out, out_len);
+}
+
+static struct mlog *find_log(struct logs *ls, const char *uuid)
+{
+	for (struct mlog *m = ls->logs; m; m = m->next)
+		if (!strcmp(m->uuid, uuid))
+			return m;
+	return NULL;
+}
+
+static struct table *find_table(struct logs *ls, const char *uuid,
+				uint64_t luid)
+{
+	struct mlog *m = find_log(ls, uuid);
+
+	if (!m)
+		return NULL;
+	for (struct table *t = m->tables; t; t = t->next)
+		if (t->luid == luid)
+			return t;
+	return NULL;
+}
+
+static void pending_unlink(struct mlog *m, struct pending *pd)
+{
+	for (struct pending **pp = &m->pending; *pp; pp = &(*pp)->next)
+		if (*pp == pd) {
+			*pp = pd->next;
+			return;
+		}
+}
+
+static void pending_append(struct mlog *m, struct pending *pd)
+{
+	struct pending **pp = &m->pending;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	pd->next = NULL;
+	*pp = pd;
+}
+
+static void mlog_free(struct mlog *m)
+{
+	struct logs *ls = m->ls;
+
+	for (struct mlog **pp = &ls->logs; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	if (m->g)
+		ls->t->leave(m->g);
+	while (m->pending) {
+		struct pending *pd = m->pending;
+		m->pending = pd->next;
+		free(pd);
+	}
+	mlog_disk_close(m);
+	rlog_free(m->rl);
+	free(m);
+}
+
+static void table_free(struct table *t)
+{
+	struct mlog *m = t->log;
+
+	for (struct table **pp = &m->tables; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	m->ntables--;
+	free(t);
+	if (!m->ntables) {
+		log_info("%s: last table gone, leaving the group", m->uuid);
+		mlog_free(m);
+	}
+}
+
+/* Words on the group are u64; every ordered payload is a u64 array. */
+static uint32_t payload_to_words(const struct pending *pd, uint64_t *w)
+{
+	uint32_t n = pd->req.data_size / 8;
+
+	for (uint32_t i = 0; i < n; i++)
+		w[i] = ulog_get_u64(pd->data + i * 8);
+	return n;
+}
+
+static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
+{
+	uint64_t w[GROUP_MAX_OP_WORDS];
+	uint32_t n = payload_to_words(pd, w);
+	int r;
+
+	pd->tag = ++ls->next_tag;
+	pd->state = P_WAIT_DELIVERY;
+	r = ls->t->submit(m->g, pd->tag, pd->req.type, w, n);
+	if (r == 0)
+		ls->ops_submitted++;
+	return r;
+}
+
+static void serve_local(struct logs *ls, struct mlog *m, struct pending *pd)
+{
+	struct rlog_result res;
+
+	rlog_apply(m->rl, logs_me(ls), pd->req.type, pd->data,
+		   pd->req.data_size, &res);
+	logs_reply(ls, pd, res.error, res.out, res.out_len);
+}
+
+/* Route a request that needs the replica (LOCAL reads and ORDERED ops). */
+static void route(struct logs *ls, struct mlog *m, struct pending *pd)
+{
+	const struct ulog_op_desc *d = ulog_op(pd->req.type);
+	int r;
+
+	if (!m->synced || !m->rl) {
+		pd->state = P_WAIT_SYNC;
+		ls->held_sync++;
+		pending_append(m, pd);
+		return;
+	}
+	if (d->route == ULOG_ROUTE_LOCAL) {
+		serve_local(ls, m, pd);
+		free(pd);
+		return;
+	}
+	pending_append(m, pd);
+	r = submit_pending(ls, m, pd);
+	if (r < 0) {
+		log_err("%s: cannot submit %s: %s", m->uuid,
+			ulog_type_name(pd->req.type), strerror(-r));
+		pending_unlink(m, pd);
+		logs_reply(ls, pd, r, NULL, 0);
+		free(pd);
+	}
+}
+
+static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
+		  const struct ulog_req *req)
+{
+	char ctr[ULOG_MAX_PAYLOAD + 1], err[160] = "";
+	struct rlog_params p;
+	struct table *t;
+	struct mlog *m;
+	bool had_nul = false;
+	int r;
+
+	r = ulog_copy_string(req->data, req->data_size, ctr, sizeof(ctr),
+			     &had_nul);
+	if (r < 0) {
+		log_err("%s: CTR: bad constructor string", req->uuid);
+		return r;
+	}
+	r = rlog_parse_ctr(ctr, &p, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s: CTR \"%s\": %s", req->uuid, ctr, err);
+		return r;
+	}
+	t = find_table(ls, req->uuid, req->luid);
+	if (t) {
+		/* The kernel's reconnect path, or a resend: idempotent. */
+		log_info("%s: CTR again for luid %" PRIx64 "%s", req->uuid,
+			 req->luid, had_nul ? " (reconnect)" : "");
+		reply_now(ls, peer, req, 0, NULL, 0);
+		return 1;
+	}
+	m = find_log(ls, req->uuid);
+	if (m && (m->p.region_count != p.region_count ||
+		  m->p.region_size != p.region_size || m->p.kind != p.kind)) {
+		log_err("%s: CTR geometry %" PRIu64 "x%" PRIu64
+			" differs from the active table's %" PRIu64 "x%" PRIu64
+			" (resize while active is not supported)",
+			req->uuid, p.region_count, p.region_size,
+			m->p.region_count, m->p.region_size);
+		return -EINVAL;
+	}
+	if (!m) {
+		m = calloc(1, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		m->ls = ls;
+		snprintf(m->uuid, sizeof(m->uuid), "%s", req->uuid);
+		m->p = p;
+		m->quorate = true;
+		m->next = ls->logs;
+		ls->logs = m;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		if (!m->ntables)
+			mlog_free(m);
+		return -ENOMEM;
+	}
+	t->log = m;
+	t->luid = req->luid;
+	t->p = p;
+	t->created_ms = loop_now_ms();
+	t->next = m->tables;
+	m->tables = t;
+	m->ntables++;
+	log_info("%s: CTR luid %" PRIx64 " \"%s\": %" PRIu64 " regions of %"
+		 PRIu64 " sectors%s", req->uuid, req->luid, ctr,
+		 p.region_count, p.region_size, had_nul ? " (reconnect)" : "");
+	/* A device name makes the kernel hold the log device open; never on
+	 * a reconnect CTR, which offers no reply space. */
+	if (p.kind == RLOG_DISK && !had_nul)
+		reply_now(ls, peer, req, 0, p.dev, strlen(p.dev) + 1);
+	else
+		reply_now(ls, peer, req, 0, NULL, 0);
+	return 1;
+}
+
+static struct pending *pending_new(const struct kernel_peer *peer,
+				   const struct ulog_req *req)
+{
+	struct pending *pd = calloc(1, sizeof(*pd));
+
+	if (!pd)
+		return NULL;
+	pd->peer = *peer;
+	pd->req = *req;
+	if (req->data_size)
+		memcpy(pd->data, req->data, req->data_size);
+	pd->req.data = pd->data;
+	pd->t_start_ms = loop_now_ms();
+	return pd;
+}
+
+static int join_group(struct logs *ls, struct mlog *m)
+{
+	int r;
+
+	if (m->g)
+		return 0;
+	r = ls->t->join(ls->t->tctx, m->uuid, &core_ops, m, &m->g);
+	if (r < 0)
+		log_err("%s: cannot join the group: %s", m->uuid, strerror(-r));
+	else
+		log_info("%s: joining group %s", m->uuid,
+			 ls->t->group_name(m->g));
+	return r;
+}
+
+void logs_on_kernel_request(const struct kernel_peer *peer,
+			    const struct ulog_req *req, void *ctx)
+{
+	struct logs *ls = ctx;
+	struct table *t;
+	struct pending *pd;
+	int r = 0;
+
+	if (req->type == DM_ULOG_CTR) {
+		r = do_ctr(ls, peer, req);
+		if (r < 0)
+			reply_now(ls, peer, req, r, NULL, 0);
+		return;
+	}
+	t = find_table(ls, req->uuid, req->luid);
+	if (!t) {
+		switch (req->type) {
+		case DM_ULOG_DTR:
+		case DM_ULOG_PRESUSPEND:
+		case DM_ULOG_POSTSUSPEND:
+			/* Nothing to do for a table we do not know. */
+			reply_now(ls, peer, req, 0, NULL, 0);
+			break;
+		default:
+			/* -ESRCH makes the kernel re-send CTR + RESUME and
+			 * retry: the path after a daemon restart. */
+			log_info("%s: %s for unknown luid %" PRIx64
+				 ": asking the kernel to reconnect", req->uuid,
+				 ulog_type_name(req->type), req->luid);
+			reply_now(ls, peer, req, -ESRCH, NULL, 0);
+		}
+		return;
+	}
+	switch (req->type) {
+	case DM_ULOG_DTR:
+		log_info("%s: DTR luid %" PRIx64, req->uuid, req->luid);
+		reply_now(ls, peer, req, 0, NULL, 0);
+		table_free(t);
+		return;
+	case DM_ULOG_GET_REGION_SIZE: {
+		uint8_t out[8];
+
+		ulog_put_u64(out, t->p.region_size);
+		reply_now(ls, peer, req, 0, out, sizeof(out));
+		return;
+	}
+	case DM_ULOG_GET_SYNC_COUNT:
+	case DM_ULOG_STATUS_INFO:
+	case DM_ULOG_STATUS_TABLE:
+		/* Sent while the table loads, before RESUME: answer from a
+		 * fresh replica-less view rather than block the load. */
+		if (!t->log->synced || !t->log->rl) {
+			struct rlog *tmp = rlog_new(&t->p);
+			struct rlog_result res;
+
+			if (!tmp) {
+				reply_now(ls, peer, req, -ENOMEM, NULL, 0);
+				return;
+			}
+			/* Nothing is known to be in sync yet. */
+			if (req->type == DM_ULOG_GET_SYNC_COUNT) {
+				uint8_t out[8];
+
+				ulog_put_u64(out, 0);
+				reply_now(ls, peer, req, 0, out, 8);
+			} else {
+				rlog_apply(tmp, logs_me(ls), req->type,
+					   req->data, req->data_size, &res);
+				reply_now(ls, peer, req, res.error, res.out,
+					  res.out_len);
+			}
+			rlog_free(tmp);
+			return;
+		}
+		break;
+	case DM_ULOG_RESUME:
+		t->resumed = true;
+		r = join_group(ls, t->log);
+		if (r < 0) {
+			reply_now(ls, peer, req, r, NULL, 0);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	pd = pending_new(peer, req);
+	if (!pd) {
+		reply_now(ls, peer, req, -ENOMEM, NULL, 0);
+		return;
+	}
+	if (!t->log->g && (req->type == DM_ULOG_PRESUSPEND ||
+			   req->type == DM_ULOG_POSTSUSPEND)) {
+		/* Suspend of a table that never resumed: nothing to order. */
+		logs_reply(ls, pd, 0, NULL, 0);
+		free(pd);
+		return;
+	}
+	route(ls, t->log, pd);
+}
+
+void logs_on_kernel_gone(const struct kernel_peer *peer, void *ctx)
+{
+	struct logs *ls = ctx;
+
+	/* Replies for that kernel can no longer be sent; the requests stay
+	 * applied (a reconnecting kernel re-sends what it still needs). */
+	for (struct mlog *m = ls->logs; m; m = m->next) {
+		for (struct pending **pp = &m->pending; *pp;) {
+			struct pending *pd = *pp;
+
+			if (pd->peer.link == peer->link &&
+			    pd->peer.conn_id == peer->conn_id &&
+			    pd->state != P_WAIT_DELIVERY) {
+				*pp = pd->next;
+				free(pd);
+			} else {
+				pp = &pd->next;
+			}
+		}
+	}
+}
+
+/* ---- group callbacks ---- */
+
+static struct pending *find_tag(struct mlog *m, uint64_t tag)
+{
+	for (struct pending *pd = m->pending; pd; pd = pd->next)
+		if (pd->state == P_WAIT_DELIVERY && pd->tag == tag)
+			return pd;
+	return NULL;
+}
+
+static void answer_committed(struct mlog *m)
+{
+	struct logs *ls = m->ls;
+
+	for (struct pending **pp = &m->pending; *pp;) {
+		struct pending *pd = *pp;
+
+		if (pd->state == P_WAIT_COMMIT &&
+		    pd->commit_gen <= m->committed_gen) {
+			*pp = pd->next;
+			logs_reply(ls, pd, m->committed_err ? m->committed_err
+				   : pd->res.error, pd->res.out,
+				   pd->res.out_len);
+			free(pd);
+		} else {
+			pp = &pd->next;
+		}
+	}
+}
+
+static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
+			 uint32_t type, const uint64_t *words, uint32_t nwords)
+{
+	struct mlog *m = ctx;
+	struct logs *ls = m->ls;
+	uint8_t in[GROUP_MAX_OP_WORDS * 8];
+	struct rlog_result res;
+	struct pending *pd;
+
+	ls->ops_delivered++;
+	if (type == GROUP_OP_COMMITTED) {
+		if (nwords < 2)
+			return;
+		if (words[0] > m->committed_gen)
+			m->committed_gen = words[0];
+		m->committed_err = (int)(int64_t)words[1];
+		if (m->committed_err > 0 || m->committed_err < -4095)
+			m->committed_err = -EIO;	/* not an errno */
+		if (m->committed_err)
+			m->rl->log_dev_failed = true;
+		answer_committed(m);
+		return;
+	}
+	if (type > ULOG_NR_TYPES || nwords > ULOG_MAX_REGIONS + 2) {
+		log_warn("%s: dropping op type %u from node %u", m->uuid,
+			 type, origin);
+		return;
+	}
+	for (uint32_t i = 0; i < nwords; i++)
+		ulog_put_u64(in + i * 8, words[i]);
+	rlog_apply(m->rl, origin, type, in, nwords * 8, &res);
+	mlog_disk_after_apply(m, type, m->rl->generation);
+	if (origin != logs_me(ls))
+		return;
+	pd = find_tag(m, tag);
+	if (!pd)
+		return;
+	if ((res.needs_commit || type == DM_ULOG_POSTSUSPEND) && !res.error &&
+	    m->p.kind == RLOG_DISK && m->committed_gen < m->rl->generation) {
+		pd->state = P_WAIT_COMMIT;
+		pd->commit_gen = m->rl->generation;
+		pd->res = res;
+		return;
+	}
+	pending_unlink(m, pd);
+	logs_reply(ls, pd, res.error, res.out, res.out_len);
+	free(pd);
+}
+
+static int core_snapshot(void *ctx, uint8_t **buf, size_t *len)
+{
+	struct mlog *m = ctx;
+
+	if (!m->rl)
+		return -ENODATA;
+	return rlog_serialize(m->rl, buf, len);
+}
+
+static int core_install(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct mlog *m = ctx;
+	struct rlog *rl;
+	int r = rlog_deserialize(buf, len, &m->p, &rl);
+
+	if (r < 0) {
+		log_err("%s: rejected checkpoint (%zu bytes): %s", m->uuid,
+			len, strerror(-r));
+		return r;
+	}
+	rlog_free(m->rl);
+	m->rl = rl;
+	/* The disk image is whatever the writer wrote: rewrite if we are. */
+	m->need_full_write = true;
+	/* Nothing delivered before the checkpoint concerns our commits. */
+	m->committed_gen = rl->generation;
+	log_info("%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64 "/%"
+		 PRIu64 " in sync", m->uuid, rl->generation, rl->sync_count,
+		 rl->p.region_count);
+	return 0;
+}
+
+static int core_merge(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct mlog *m = ctx;
+	struct rlog *other;
+	int r = rlog_deserialize(buf, len, &m->p, &other);
+
+	if (r < 0) {
+		log_err("%s: rejected merge state: %s", m->uuid, strerror(-r));
+		return r;
+	}
+	r = rlog_merge(m->rl, other);
+	rlog_free(other);
+	if (r == 0) {
+		m->need_write = true;
+		log_warn("%s: merged a partition's state: %" PRIu64 "/%" PRIu64
+			 " in sync", m->uuid, m->rl->sync_count,
+			 m->p.region_count);
+	}
+	return r;
+}
+
+static int core_init_fresh(void *ctx)
+{
+	struct mlog *m = ctx;
+
+	rlog_free(m->rl);
+	m->rl = rlog_new(&m->p);
+	if (!m->rl)
+		return -ENOMEM;
+	log_info("%s: first member: fresh state", m->uuid);
+	if (m->p.kind == RLOG_DISK)
+		return mlog_disk_init_fresh(m);
+	return 0;
+}
+
+static void core_node_lost(void *ctx, uint32_t node)
+{
+	struct mlog *m = ctx;
+	int64_t n;
+
+	if (!m->rl)
+		return;
+	n = rlog_node_lost(m->rl, node);
+	if (n > 0)
+		m->need_write = true;
+	log_warn("%s: node %u lost: %" PRId64 " of its regions to resync",
+		 m->uuid, node, n);
+}
+
+static void core_synced(void *ctx)
+{
+	struct mlog *m = ctx;
+	struct logs *ls = m->ls;
+	struct pending *list;
+
+	if (!m->rl)
+		return;
+	m->synced = true;
+	list = m->pending;
+	m->pending = NULL;
+	/* Re-route everything held for the replica, in arrival order. */
+	while (list) {
+		struct pending *pd = list;
+
+		list = pd->next;
+		pd->next = NULL;
+		if (pd->state == P_WAIT_SYNC)
+			route(ls, m, pd);
+		else
+			pending_append(m, pd);
+	}
+}
+
+static void core_members(void *ctx, const uint32_t *nodes, size_t n)
+{
+	struct mlog *m = ctx;
+
+	if (n > LOGS_MAX_MEMBERS)
+		n = LOGS_MAX_MEMBERS;
+	memcpy(m->members, nodes, n * sizeof(*nodes));
+	m->nmembers = n;
+	mlog_disk_members_changed(m);
+}
+
+static void core_quorum(void *ctx, bool quorate)
+{
+	struct mlog *m = ctx;
+
+	m->quorate = quorate;
+	log_warn("%s: %s", m->uuid, quorate ? "quorate again"
+		 : "inquorate: holding state changes");
+}
+
+static const struct group_core_ops core_ops = {
+	.deliver = core_deliver,
+	.snapshot = core_snapshot,
+	.install = core_install,
+	.merge = core_merge,
+	.init_fresh = core_init_fresh,
+	.node_lost = core_node_lost,
+	.synced = core_synced,
+	.members = core_members,
+	.quorum = core_quorum,
+};
+
+/* Tables that were constructed but never resumed: the kernel frees its side
+ * without a DTR when construction fails after CTR. */
+static void orphan_cb(struct loop *lp, struct loop_timer *tm, void *ctx)
+{
+	struct logs *ls = ctx;
+	uint64_t now = loop_now_ms(), limit = ls->o->orphan_timeout_s * 1000ull;
+
+	for (struct mlog *m = ls->logs, *mn; m; m = mn) {
+		mn = m->next;
+		for (struct table *t = m->tables, *tn; t; t = tn) {
+			tn = t->next;
+			if (!t->resumed && now - t->created_ms > limit) {
+				log_warn("%s: luid %" PRIx64 " never resumed: "
+					 "freeing the orphan", m->uuid, t->luid);
+				table_free(t);	/* may free m */
+				break;
+			}
+		}
+	}
+}
+
+size_t logs_count(const struct logs *ls)
+{
+	size_t n = 0;
+
+	for (const struct mlog *m = ls->logs; m; m = m->next)
+		n += m->ntables;
+	return n;
+}
+
+int logs_new(struct loop *lp, const struct cmirrord_opts *o,
+	     struct group_transport *t, struct logs **out)
+{
+	struct logs *ls = calloc(1, sizeof(*ls));
+	int r;
+
+	if (!ls)
+		return -ENOMEM;
+	ls->lp = lp;
+	ls->o = o;
+	ls->t = t;
+	r = disk_io_setup(lp, &ls->dio);
+	if (r < 0)
+		goto err_free;
+	r = loop_add_hook(lp, logs_disk_hook, ls);
+	if (r < 0)
+		goto err_io;
+	ls->orphan_timer = loop_timer_add(lp, 60000, 60000, orphan_cb, ls,
+					  "orphans");
+	if (!ls->orphan_timer) {
+		r = -errno;
+		goto err_hook;
+	}
+	*out = ls;
+	return 0;
+err_hook:
+	loop_del_hook(lp, logs_disk_hook, ls);
+err_io:
+	disk_io_free(ls->dio);
+err_free:
+	free(ls);
+	return r;
+}
+
+void logs_free(struct logs *ls)
+{
+	if (!ls)
+		return;
+	while (ls->logs)
+		mlog_free(ls->logs);
+	loop_timer_cancel(ls->lp, ls->orphan_timer);
+	loop_del_hook(ls->lp, logs_disk_hook, ls);
+	disk_io_free(ls->dio);
+	free(ls);
+}

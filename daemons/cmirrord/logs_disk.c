@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The disk writer of a clustered-disk log.
+ *
+ * One member writes: the lowest node id.  Every member applies the same
+ * ops, so every member knows the generation each FLUSH waits for; the
+ * writer writes the changed bitmap blocks off the delivery path (disk.c's
+ * worker) and then multicasts COMMITTED{gen, error}.  A FLUSH's origin
+ * answers its kernel when COMMITTED >= the FLUSH's generation arrives.
+ * A new writer rewrites the whole area first, so a flush the old writer
+ * never finished is covered by the new writer's COMMITTED.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmirror/disklog.h"
+#include "logging.h"
+#include "logs_int.h"
+
+static bool is_writer(const struct mlog *m)
+{
+	return m->p.kind == RLOG_DISK && m->synced && m->rl && m->g &&
+	       m->nmembers && m->writer == logs_me(m->ls);
+}
+
+static int ensure_dev(struct mlog *m)
+{
+	int r;
+
+	if (m->dev)
+		return 0;
+	r = disk_open(m->ls->dio, m->p.dev, &m->dev);
+	if (r < 0) {
+		log_err("%s: cannot open log device %s: %s", m->uuid, m->p.dev,
+			strerror(-r));
+		return r;
+	}
+	m->area_len = disklog_area_size(m->p.region_count,
+					disk_block_size(m->dev));
+	return 0;
+}
+
+int mlog_disk_init_fresh(struct mlog *m)
+{
+	struct bitmap clean = { 0 };
+	uint64_t nr = 0;
+	uint8_t *area = NULL;
+	bool valid = false, read_failed = false;
+	int r;
+
+	if (ensure_dev(m) < 0) {
+		/* Served as failed (D) with everything out of sync. */
+		return rlog_load_disk(m->rl, NULL, 0, false, true);
+	}
+	/* One read of the log area at the first resume of the cluster. */
+	r = disk_read_sync(m->dev, m->area_len, &area);
+	if (r < 0) {
+		log_err("%s: reading log device %s: %s", m->uuid, m->p.dev,
+			strerror(-r));
+		read_failed = true;
+	} else {
+		r = disklog_decode(area, m->area_len, &nr, &clean);
+		if (r == 1) {
+			valid = true;
+		} else if (r < 0) {
+			log_err("%s: log device %s holds an unusable log: %s",
+				m->uuid, m->p.dev, strerror(-r));
+			read_failed = true;	/* dm-log: device failed */
+		}
+	}
+	r = rlog_load_disk(m->rl, valid ? &clean : NULL, nr, valid,
+			   read_failed);
+	bitmap_free(&clean);
+	free(m->image);
+	m->image = area;	/* keeps bytes 16..1023 as read */
+	m->need_full_write = true;
+	log_info("%s: disk log %s: %s, %" PRIu64 "/%" PRIu64 " in sync",
+		 m->uuid, m->p.dev, valid ? "loaded" : "new log",
+		 m->rl->sync_count, m->p.region_count);
+	return r;
+}
+
+void mlog_disk_members_changed(struct mlog *m)
+{
+	uint32_t old = m->writer;
+
+	if (m->p.kind != RLOG_DISK || !m->nmembers)
+		return;
+	m->writer = m->members[0];
+	if (m->writer != old) {
+		log_info("%s: disk writer is node %u", m->uuid, m->writer);
+		if (m->writer == logs_me(m->ls)) {
+			ensure_dev(m);	/* failure: commits report -EIO */
+			m->need_full_write = true;
+			/* Commit what the old writer may not have. */
+			if (m->rl)
+				m->max_flush_gen = m->rl->generation;
+			m->committed_sent = 0;
+		}
+	}
+	loop_wake(m->ls->lp);
+}
+
+void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen)
+{
+	bool dirtied, cleaned;
+
+	/* Every member resets the flags so replicas stay byte-identical. */
+	rlog_take_touched(m->rl, &dirtied, &cleaned);
+	if (m->p.kind != RLOG_DISK)
+		return;
+	if (dirtied || cleaned)
+		m->need_write = true;
+	if ((type == DM_ULOG_FLUSH || type == DM_ULOG_POSTSUSPEND) &&
+	    gen > m->max_flush_gen)
+		m->max_flush_gen = gen;
+	loop_wake(m->ls->lp);
+}
+
+struct write_ctx {
+	struct logs *ls;
+	char uuid[ULOG_UUID_LEN + 1];
+	uint64_t gen;
+	uint8_t *next_image;
+	size_t bytes;
+};
+
+static struct mlog *find_by_uuid(struct logs *ls, const char *uuid)
+{
+	for (struct mlog *m = ls->logs; m; m = m->next)
+		if (!strcmp(m->uuid, uuid))
+			return m;
+	return NULL;
+}
+
+static void send_committed(struct mlog *m, uint64_t gen, int err)
+{
+	uint64_t w[2] = { gen, (uint64_t)(int64_t)err };
+	int r = m->ls->t->submit(m->g, 0, GROUP_OP_COMMITTED, w, 2);
+
+	if (r < 0)
+		log_err("%s: cannot announce commit: %s", m->uuid,
+			strerror(-r));
+	else
+		m->committed_sent = gen;
+}
+
+static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
+{
+	struct write_ctx *wc = ctx;
+	struct mlog *m = find_by_uuid(wc->ls, wc->uuid);
+
+	free(buf);
+	if (!m || !m->dev) {
+		free(wc->next_image);
+		free(wc);
+		return;
+	}
+	m->write_in_flight = false;
+	if (err) {
+		m->disk_errors++;
+		log_err("%s: writing log device %s: %s", m->uuid, m->p.dev,
+			strerror(-err));
+		free(wc->next_image);
+		/* Write everything again next time. */
+		m->need_full_write = true;
+	} else {
+		m->disk_writes++;
+		m->disk_bytes += wc->bytes;
+		free(m->image);
+		m->image = wc->next_image;
+	}
+	if (is_writer(m))
+		send_committed(m, wc->gen, err);
+	free(wc);
+	loop_wake(m->ls->lp);
+}
+
+static void start_write(struct mlog *m)
+{
+	size_t bs = disk_block_size(m->dev), first = 0, count;
+	struct write_ctx *wc;
+	uint8_t *img, *buf;
+	int r;
+
+	img = disk_alloc(m->dev, m->area_len);
+	wc = calloc(1, sizeof(*wc));
+	if (!img || !wc) {
+		free(img);
+		free(wc);
+		return;
+	}
+	if (m->image)
+		memcpy(img, m->image, m->area_len);
+	r = disklog_encode(img, m->area_len, &m->rl->clean);
+	if (r < 0) {
+		log_err("%s: encoding the disk log: %s", m->uuid, strerror(-r));
+		free(img);
+		free(wc);
+		return;
+	}
+	if (m->need_full_write || !m->image) {
+		count = m->area_len / bs;
+	} else {
+		disklog_changed_blocks(m->image, img, m->area_len, bs, &first,
+				       &count);
+	}
+	m->need_write = false;
+	m->need_full_write = false;
+	if (!count) {
+		free(img);
+		free(wc);
+		if (m->max_flush_gen > m->committed_sent)
+			send_committed(m, m->rl->generation, 0);
+		return;
+	}
+	buf = disk_alloc(m->dev, count * bs);
+	if (!buf) {
+		free(img);
+		free(wc);
+		m->need_write = true;
+		return;
+	}
+	memcpy(buf, img + first * bs, count * bs);
+	wc->ls = m->ls;
+	snprintf(wc->uuid, sizeof(wc->uuid), "%s", m->uuid);
+	wc->gen = m->rl->generation;
+	wc->next_image = img;
+	wc->bytes = count * bs;
+	m->write_in_flight = true;
+	r = disk_write_async(m->dev, buf, first * bs, count * bs, true,
+			     write_done, wc);
+	if (r < 0) {
+		m->write_in_flight = false;
+		m->need_full_write = true;
+		log_err("%s: cannot queue a disk write: %s", m->uuid,
+			strerror(-r));
+		free(img);
+		free(wc);
+		send_committed(m, m->rl->generation, r);
+	}
+}
+
+/* Once per loop iteration: group commit of everything applied in it. */
+void logs_disk_hook(struct loop *lp, void *ctx)
+{
+	struct logs *ls = ctx;
+
+	for (struct mlog *m = ls->logs; m; m = m->next) {
+		if (!is_writer(m) || m->write_in_flight)
+			continue;
+		if (!m->dev) {
+			/* No device: every commit fails, as dm-log's would. */
+			m->need_write = m->need_full_write = false;
+			if (m->max_flush_gen > m->committed_sent)
+				send_committed(m, m->rl->generation, -EIO);
+			continue;
+		}
+		if (m->need_write || m->need_full_write)
+			start_write(m);
+		else if (m->max_flush_gen > m->committed_sent)
+			send_committed(m, m->rl->generation, 0);
+	}
+}
+
+void mlog_disk_close(struct mlog *m)
+{
+	if (m->dev)
+		disk_close(m->dev);
+	m->dev = NULL;
+	free(m->image);
+	m->image = NULL;
+}

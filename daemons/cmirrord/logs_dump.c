@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Status and statistics of the log registry, as text and JSON, for SIGUSR1
+ * and cmirrorctl.  Read-only: dumping never changes a replica.
+ * All functions follow snprintf rules: they return the length the whole
+ * output needs, and the caller retries with a bigger buffer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "logs_int.h"
+
+struct out {
+	char *buf;
+	size_t len, pos;
+};
+
+static void outf(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void outf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->pos < o->len ? o->buf + o->pos : NULL,
+		      o->pos < o->len ? o->len - o->pos : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos += (size_t)n;
+}
+
+/* uuids come from the kernel: escape them for JSON. */
+static void out_json_str(struct out *o, const char *s)
+{
+	outf(o, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			outf(o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			outf(o, "\\u%04x", c);
+		else
+			outf(o, "%c", c);
+	}
+	outf(o, "\"");
+}
+
+static size_t count_pending(const struct mlog *m)
+{
+	size_t n = 0;
+
+	for (const struct pending *pd = m->pending; pd; pd = pd->next)
+		n++;
+	return n;
+}
+
+static const char *kind_name(const struct mlog *m)
+{
+	return m->p.kind == RLOG_DISK ? "clustered-disk" : "clustered-core";
+}
+
+static uint64_t recovering_region(const struct mlog *m, uint32_t *node)
+{
+	if (m->rl && m->rl->nslots) {
+		*node = m->rl->slots[0].node;
+		return m->rl->slots[0].region;
+	}
+	return UINT64_MAX;
+}
+
+static void text_log(struct out *o, const struct logs *ls,
+		     const struct mlog *m)
+{
+	uint32_t rnode = 0;
+	uint64_t rr = recovering_region(m, &rnode);
+
+	outf(o, "log %s\n  type %s  region_size %" PRIu64 "  regions %" PRIu64
+	     "\n", m->uuid, kind_name(m), m->p.region_size, m->p.region_count);
+	for (const struct table *t = m->tables; t; t = t->next)
+		outf(o, "  table luid %" PRIx64 " %s\n", t->luid,
+		     t->resumed ? "resumed" : "loaded");
+	outf(o, "  group %s  %s\n", m->g ? ls->t->group_name(m->g) : "-",
+	     m->synced ? "synced" : (m->g ? "joining" : "not joined"));
+	outf(o, "  members");
+	for (size_t i = 0; i < m->nmembers; i++)
+		outf(o, " %u", m->members[i]);
+	outf(o, "\n");
+	if (m->rl)
+		outf(o, "  sync %" PRIu64 "/%" PRIu64 "  generation %" PRIu64
+		     "\n", m->rl->sync_count, m->p.region_count,
+		     m->rl->generation);
+	if (m->p.kind == RLOG_DISK)
+		outf(o, "  disk %s writer node %u  writes %" PRIu64
+		     "  bytes %" PRIu64 "  errors %" PRIu64 "%s\n", m->p.dev,
+		     m->writer, m->disk_writes, m->disk_bytes, m->disk_errors,
+		     m->rl && m->rl->log_dev_failed ? "  FAILED" : "");
+	if (rr != UINT64_MAX)
+		outf(o, "  recovering region %" PRIu64 " (node %u)\n", rr,
+		     rnode);
+	outf(o, "  pending requests %zu\n", count_pending(m));
+}
+
+static void json_log(struct out *o, const struct logs *ls,
+		     const struct mlog *m)
+{
+	uint32_t rnode = 0;
+	uint64_t rr = recovering_region(m, &rnode);
+	bool first = true;
+
+	outf(o, "{\"uuid\":");
+	out_json_str(o, m->uuid);
+	outf(o, ",\"type\":\"%s\",\"region_size\":%" PRIu64
+	     ",\"region_count\":%" PRIu64 ",\"tables\":[", kind_name(m),
+	     m->p.region_size, m->p.region_count);
+	for (const struct table *t = m->tables; t; t = t->next) {
+		outf(o, "%s{\"luid\":\"%" PRIx64 "\",\"resumed\":%s}",
+		     first ? "" : ",", t->luid, t->resumed ? "true" : "false");
+		first = false;
+	}
+	outf(o, "],\"group\":");
+	out_json_str(o, m->g ? ls->t->group_name(m->g) : "");
+	outf(o, ",\"state\":\"%s\",\"members\":[",
+	     m->synced ? "synced" : (m->g ? "joining" : "not-joined"));
+	for (size_t i = 0; i < m->nmembers; i++)
+		outf(o, "%s%u", i ? "," : "", m->members[i]);
+	outf(o, "],\"sync_count\":%" PRIu64 ",\"generation\":%" PRIu64,
+	     m->rl ? m->rl->sync_count : 0, m->rl ? m->rl->generation : 0);
+	if (m->p.kind == RLOG_DISK) {
+		outf(o, ",\"disk\":");
+		out_json_str(o, m->p.dev);
+		outf(o, ",\"disk_writer\":%u,\"disk_failed\":%s", m->writer,
+		     m->rl && m->rl->log_dev_failed ? "true" : "false");
+	}
+	if (rr != UINT64_MAX)
+		outf(o, ",\"recovering\":{\"region\":%" PRIu64
+		     ",\"node\":%u}", rr, rnode);
+	outf(o, ",\"digest\":\"%08x\",\"pending\":%zu}",
+	     m->rl ? rlog_digest(m->rl) : 0, count_pending(m));
+}
+
+int logs_dump(const struct logs *ls, char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+
+	outf(&o, "node %u  quorum %s  transport %s  logs %zu\n", logs_me(ls),
+	     ls->t->quorate(ls->t->tctx) ? "yes" : "no", ls->t->name,
+	     logs_count(ls));
+	for (const struct mlog *m = ls->logs; m; m = m->next)
+		text_log(&o, ls, m);
+	if (o.len && o.pos >= o.len)
+		buf[o.len - 1] = '\0';
+	return (int)o.pos;
+}
+
+int logs_dump_json(const struct logs *ls, char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+
+	outf(&o, "{\"node\":%u,\"quorate\":%s,\"transport\":\"%s\",\"logs\":[",
+	     logs_me(ls), ls->t->quorate(ls->t->tctx) ? "true" : "false",
+	     ls->t->name);
+	for (const struct mlog *m = ls->logs; m; m = m->next) {
+		json_log(&o, ls, m);
+		if (m->next)
+			outf(&o, ",");
+	}
+	outf(&o, "]}\n");
+	return (int)o.pos;
+}
+
+int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
+		  char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+	const struct mlog *m = NULL;
+	char detail[16384];
+
+	for (const struct mlog *x = ls->logs; x; x = x->next)
+		if (!strcmp(x->uuid, uuid))
+			m = x;
+	if (!m)
+		return -ENOENT;
+	detail[0] = '\0';
+	if (m->rl)
+		rlog_dump(m->rl, detail, sizeof(detail), 32);
+	if (json) {
+		json_log(&o, ls, m);
+		o.pos--;	/* reopen the object */
+		outf(&o, ",\"detail\":");
+		out_json_str(&o, detail);
+		outf(&o, "}\n");
+	} else {
+		text_log(&o, ls, m);
+		outf(&o, "%s", detail);
+	}
+	return (int)o.pos;
+}
+
+static uint64_t percentile_us(const struct type_stats *st, unsigned pct)
+{
+	uint64_t want = (st->count * pct + 99) / 100, seen = 0;
+
+	for (unsigned b = 0; b < 32; b++) {
+		seen += st->lat_hist[b];
+		if (seen >= want && want)
+			return UINT64_C(1) << (b + 1);	/* bucket upper bound */
+	}
+	return 0;
+}
+
+int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+	bool first = true;
+
+	outf(&o, json ? "{\"requests\":{" :
+	     "%-22s %10s %8s %10s %10s %10s\n", "request", "count", "errors",
+	     "p50_us<=", "p99_us<=", "max_us");
+	for (uint32_t t = 1; t <= ULOG_NR_TYPES; t++) {
+		const struct type_stats *st = &ls->stats[t];
+
+		if (!st->count)
+			continue;
+		if (json)
+			outf(&o, "%s\"%s\":{\"count\":%" PRIu64
+			     ",\"errors\":%" PRIu64 ",\"p50_us\":%" PRIu64
+			     ",\"p99_us\":%" PRIu64 ",\"max_us\":%" PRIu64 "}",
+			     first ? "" : ",", ulog_type_name(t), st->count,
+			     st->errors, percentile_us(st, 50),
+			     percentile_us(st, 99), st->lat_us_max);
+		else
+			outf(&o, "%-22s %10" PRIu64 " %8" PRIu64 " %10" PRIu64
+			     " %10" PRIu64 " %10" PRIu64 "\n", ulog_type_name(t),
+			     st->count, st->errors, percentile_us(st, 50),
+			     percentile_us(st, 99), st->lat_us_max);
+		first = false;
+	}
+	if (json)
+		outf(&o, "},\"ops_submitted\":%" PRIu64 ",\"ops_delivered\":%"
+		     PRIu64 ",\"held_for_sync\":%" PRIu64 "}\n",
+		     ls->ops_submitted, ls->ops_delivered, ls->held_sync);
+	else
+		outf(&o, "group ops submitted %" PRIu64 "  delivered %" PRIu64
+		     "  held for sync %" PRIu64 "\n", ls->ops_submitted,
+		     ls->ops_delivered, ls->held_sync);
+	return (int)o.pos;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals shared by logs.c (routing, replies), logs_disk.c (the disk
+ * writer) and logs_dump.c (status and statistics).
+ *
+ * Objects:
+ *   struct mlog   one per uuid: the replica (rlog), its group, its disk,
+ *                 the kernel requests waiting on it.
+ *   struct table  one per kernel table (uuid, luid), attached to an mlog.
+ *   struct pending a kernel request not answered yet; it is on exactly one
+ *                 mlog's list, in one of three states:
+ *                   WAIT_SYNC     the replica is not usable yet (joining);
+ *                   WAIT_DELIVERY submitted as an op, waiting for our own
+ *                                 delivery of it (matched by tag);
+ *                   WAIT_COMMIT   applied; a FLUSH/POSTSUSPEND waiting for
+ *                                 the disk writer's COMMITTED >= its gen.
+ */
+#ifndef CMIRRORD_LOGS_INT_H
+#define CMIRRORD_LOGS_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "cmirror/rlog.h"
+#include "cmirror/ulog.h"
+#include "disk.h"
+#include "group.h"
+#include "kernel.h"
+#include "logs.h"
+
+#define LOGS_MAX_MEMBERS 64
+
+enum pending_state { P_WAIT_SYNC, P_WAIT_DELIVERY, P_WAIT_COMMIT };
+
+struct pending {
+	struct pending *next;
+	enum pending_state state;
+	uint64_t tag;
+	uint64_t commit_gen;
+	uint64_t t_start_ms;
+	struct kernel_peer peer;
+	struct ulog_req req;	/* header copy; req.data points to data[] */
+	uint8_t data[ULOG_MAX_PAYLOAD];
+	struct rlog_result res;	/* kept for WAIT_COMMIT */
+};
+
+struct table {
+	struct table *next;	/* in the mlog */
+	struct mlog *log;
+	uint64_t luid;
+	struct rlog_params p;
+	bool resumed;
+	uint64_t created_ms;
+};
+
+struct mlog {
+	struct mlog *next;
+	struct logs *ls;
+	char uuid[ULOG_UUID_LEN + 1];
+	struct rlog_params p;	/* geometry of the replica */
+	struct table *tables;
+	size_t ntables;
+
+	/* group */
+	struct group *g;
+	struct rlog *rl;	/* NULL until synced */
+	bool synced;
+	bool quorate;
+	uint32_t members[LOGS_MAX_MEMBERS];
+	size_t nmembers;
+	struct pending *pending;
+
+	/* disk (clustered-disk only) */
+	struct disk_dev *dev;
+	uint32_t writer;	/* lowest member: writes the disk */
+	bool need_write;	/* clean bits changed since the last image */
+	bool need_full_write;	/* rewrite the whole area (new writer, resume) */
+	bool write_in_flight;
+	uint8_t *image;		/* last area written (or read), writer only */
+	size_t area_len;
+	uint64_t max_flush_gen;	/* highest gen a delivered FLUSH waits for */
+	uint64_t committed_sent;	/* highest gen we (writer) announced */
+	uint64_t committed_gen;	/* highest COMMITTED delivered */
+	int committed_err;	/* error of the last COMMITTED */
+	uint64_t disk_writes, disk_bytes, disk_errors;
+};
+
+struct type_stats {
+	uint64_t count, errors;
+	uint64_t lat_us_sum, lat_us_max;
+	uint64_t lat_hist[32];	/* log2 buckets of microseconds */
+};
+
+struct logs {
+	struct loop *lp;
+	const struct cmirrord_opts *o;
+	struct group_transport *t;
+	struct disk_io *dio;
+	struct mlog *logs;
+	uint64_t next_tag;
+	struct loop_timer *orphan_timer;
+	struct type_stats stats[ULOG_NR_TYPES + 1];
+	uint64_t ops_submitted, ops_delivered, held_sync;
+};
+
+/* logs.c */
+void logs_reply(struct logs *ls, struct pending *pd, int error,
+		const void *out, uint32_t out_len);
+uint32_t logs_me(const struct logs *ls);
+
+/* logs_disk.c */
+int mlog_disk_init_fresh(struct mlog *m);	/* open + read + load */
+void mlog_disk_members_changed(struct mlog *m);
+void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen);
+void mlog_disk_committed(struct mlog *m, uint64_t gen, int err);
+void logs_disk_hook(struct loop *lp, void *ctx);
+void mlog_disk_close(struct mlog *m);
+
+#endif
