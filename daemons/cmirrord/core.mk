@@ -6,3 +6,12 @@ noinst_HEADERS += daemons/cmirrord/logs.h daemons/cmirrord/logs_int.h \
 	daemons/cmirrord/loop.h daemons/cmirrord/logging.h \
 	daemons/cmirrord/options.h include/cmirror/bitmap.h \
 	include/cmirror/ulog.h include/cmirror/rlog.h include/cmirror/disklog.h
+
+# Benchmarks (make bench): raw CPG baseline + cmirrord via the simulator.
+noinst_PROGRAMS += cpg-bench
+cpg_bench_SOURCES = bench/cpg_bench.c
+cpg_bench_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) -O2
+cpg_bench_LDADD = $(CPG_LIBS)
+.PHONY: bench
+bench: all
+	BUILDDIR=$(abs_top_builddir) $(abs_top_srcdir)/bench/run.sh
