@@ -1,1 +1,33 @@
 # fragment: daemons/cmirrord/cluster.mk
+# Corosync 3 transport (CPG groups, sync protocol, quorum) and the wire codec.
+lib_libcmirror_a_SOURCES += lib/wire.c
+cmirrord_SOURCES += daemons/cmirrord/cluster.c daemons/cmirrord/cluster_io.c \
+	daemons/cmirrord/cluster_sync.c daemons/cmirrord/quorum.c
+noinst_HEADERS += include/cmirror/wire.h daemons/cmirrord/cluster.h \
+	daemons/cmirrord/cluster_int.h daemons/cmirrord/cluster_sync.h \
+	daemons/cmirrord/quorum.h
+# libFuzzer target: clang -fsanitize=fuzzer,address -Iinclude -I. \
+#   test/fuzz/fuzz_wire.c lib/wire.c (see the file's header).
+EXTRA_DIST += test/fuzz/fuzz_wire.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += test_wire test_cluster_sync
+TESTS += test_wire test_cluster_sync
+test_wire_SOURCES = test/unit/test_wire.c lib/wire.c
+test_wire_CFLAGS = $(UNIT_CFLAGS)
+test_wire_LDADD = $(CMOCKA_LIBS)
+test_cluster_sync_SOURCES = test/unit/test_cluster_sync.c \
+	daemons/cmirrord/cluster_sync.c lib/wire.c
+test_cluster_sync_CFLAGS = $(UNIT_CFLAGS)
+test_cluster_sync_LDADD = $(CMOCKA_LIBS)
+endif
+
+# Smoke test against a real corosync (not in TESTS: needs a running
+# corosync; see test/integ/cpg_smoke.sh).
+check_PROGRAMS += cpg-smoke
+cpg_smoke_SOURCES = test/integ/cpg_smoke.c daemons/cmirrord/cluster.c \
+	daemons/cmirrord/cluster_io.c daemons/cmirrord/cluster_sync.c \
+	daemons/cmirrord/quorum.c daemons/cmirrord/loop.c \
+	daemons/cmirrord/logging.c lib/wire.c
+cpg_smoke_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) $(QUORUM_CFLAGS)
+cpg_smoke_LDADD = $(CPG_LIBS) $(QUORUM_LIBS)

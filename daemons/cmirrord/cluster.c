@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The corosync 3 transport (group.h): one CPG handle and group per mirror
+ * log, its fd in the daemon's poll loop.  This file owns the CPG life
+ * cycle (connect, join, dispatch, lost connection, leave and re-join) and
+ * turns confchgs into the actions cluster_sync.c decides; cluster_io.c
+ * moves the bytes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cluster_int.h"
+#include "logging.h"
+#include "quorum.h"
+
+#define RECONNECT_MIN_MS	100
+#define RECONNECT_MAX_MS	5000
+
+int cluster_cs_to_errno(cs_error_t e)
+{
+	switch (e) {
+	case CS_OK: return 0;
+	case CS_ERR_LIBRARY: return -ENOTCONN;	/* corosync not running */
+	case CS_ERR_VERSION: return -EPROTO;
+	case CS_ERR_INIT: return -ENOTCONN;
+	case CS_ERR_TIMEOUT: return -ETIMEDOUT;
+	case CS_ERR_TRY_AGAIN: return -EAGAIN;
+	case CS_ERR_INVALID_PARAM: return -EINVAL;
+	case CS_ERR_NO_MEMORY: return -ENOMEM;
+	case CS_ERR_BAD_HANDLE: return -EBADF;
+	case CS_ERR_BUSY: return -EBUSY;
+	case CS_ERR_ACCESS: return -EACCES;
+	case CS_ERR_NOT_EXIST: return -ENOENT;
+	case CS_ERR_NAME_TOO_LONG: return -ENAMETOOLONG;
+	case CS_ERR_EXIST: return -EEXIST;
+	case CS_ERR_NO_SPACE: return -ENOSPC;
+	case CS_ERR_INTERRUPT: return -EINTR;
+	case CS_ERR_NAME_NOT_FOUND: return -ENOENT;
+	case CS_ERR_NO_RESOURCES: return -ENOBUFS;
+	case CS_ERR_NOT_SUPPORTED: return -EOPNOTSUPP;
+	case CS_ERR_BAD_OPERATION: return -EINVAL;
+	case CS_ERR_FAILED_OPERATION: return -EIO;
+	case CS_ERR_MESSAGE_ERROR: return -EBADMSG;
+	case CS_ERR_QUEUE_FULL: return -EAGAIN;
+	case CS_ERR_TOO_BIG: return -E2BIG;
+	default: return -EIO;
+	}
+}
+
+int cluster_group_name(const char *prefix, const char *uuid, char *out,
+		       size_t outlen)
+{
+	const size_t max = CPG_MAX_NAME_LENGTH - 1;
+	size_t plen = strlen(prefix), ulen = strnlen(uuid, WIRE_UUID_SIZE - 1);
+	int n;
+
+	if (outlen < CPG_MAX_NAME_LENGTH)
+		return -EINVAL;
+	if (plen + ulen <= max) {
+		n = snprintf(out, outlen, "%s%.*s", prefix, (int)ulen, uuid);
+		return n;
+	}
+	/* Keep the readable start, make it unique with a CRC of the whole
+	 * uuid (computed the same way on every node). */
+	if (plen + 9 >= max)
+		return -ENAMETOOLONG;
+	n = snprintf(out, outlen, "%s%.*s~%08x", prefix,
+		     (int)(max - plen - 9), uuid, wire_crc32c(0, uuid, ulen));
+	return n;
+}
+
+static struct group *group_of(cpg_handle_t h)
+{
+	void *ctx = NULL;
+
+	if (cpg_context_get(h, &ctx) != CS_OK)
+		return NULL;
+	return ctx;
+}
+
+static void disconnect(struct group *g)
+{
+	if (g->fd >= 0) {
+		loop_del_fd(g->cl->lp, g->fd);
+		g->fd = -1;
+	}
+	if (g->h) {
+		if (g->connected)
+			cpg_leave(g->h, &g->cpgname);
+		cpg_finalize(g->h);
+		g->h = 0;
+	}
+	g->connected = false;
+}
+
+static void free_group(struct group *g)
+{
+	disconnect(g);
+	if (g->reconnect)
+		loop_timer_cancel(g->cl->lp, g->reconnect);
+	cluster_io_free_all(g);
+	free(g);
+}
+
+/* ---- CPG callbacks ---------------------------------------------------- */
+
+static void deliver_cb(cpg_handle_t h, const struct cpg_name *name,
+		       uint32_t nodeid, uint32_t pid, void *msg, size_t len)
+{
+	struct group *g = group_of(h);
+
+	if (!g || g->dead || g->want_rejoin)
+		return;
+	cluster_io_deliver(g, nodeid, msg, len);
+}
+
+static void totem_cb(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
+		     const uint32_t *members)
+{
+	struct group *g = group_of(h);
+
+	if (!g || g->dead)
+		return;
+	g->ring = ring;
+	log_dbg("%s: totem ring %u/%" PRIu64 " with %u nodes", g->name,
+		ring.nodeid, ring.seq, n);
+}
+
+static void fmt_addrs(const struct cpg_address *a, size_t n, char *buf,
+		      size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && o < len; i++) {
+		int w = snprintf(buf + o, len - o, "%s%u", i ? " " : "",
+				 a[i].nodeid);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+static void log_confchg(struct group *g, const struct cpg_address *ml,
+			size_t nm, const struct cpg_address *ll, size_t nl,
+			const struct cpg_address *jl, size_t nj)
+{
+	char m[CPG_MEMBERS_MAX * 11 + 1], l[sizeof(m)], j[sizeof(m)];
+
+	fmt_addrs(ml, nm, m, sizeof(m));
+	fmt_addrs(ll, nl, l, sizeof(l));
+	fmt_addrs(jl, nj, j, sizeof(j));
+	log_info("%s: membership [%s] joined [%s] left [%s] (we are %s)",
+		 g->name, m, j, l, csync_state_name(g->sync.state));
+}
+
+/* Carry out what the sync logic decided, in the order group.h promises. */
+static void apply_actions(struct group *g, const struct csync_actions *a,
+			  bool first)
+{
+	struct cluster *cl = g->cl;
+
+	for (uint32_t i = 0; i < a->lost.n && !g->dead; i++)
+		g->ops->node_lost(g->core, a->lost.id[i]);
+	if (g->dead)
+		return;
+	g->ops->members(g->core, g->sync.members.id, g->sync.members.n);
+	if (first && !cl->quorate && !g->dead)
+		g->ops->quorum(g->core, false);
+	if (a->init_fresh && !g->dead) {
+		int r = g->ops->init_fresh(g->core);
+
+		if (r < 0)
+			log_err("%s: initialising the first replica: %s",
+				g->name, strerror(-r));
+		log_info("%s: no member holds the state: this node "
+			 "initialised it", g->name);
+	}
+	if (a->send_merge_in && !g->dead)
+		cluster_io_start_snapshot(g, WIRE_KIND_MERGE_IN);
+	if (a->send_ckpt && !g->dead)
+		cluster_io_start_snapshot(g, WIRE_KIND_CKPT);
+	if (a->synced && !g->dead)
+		g->ops->synced(g->core);
+	if (a->rejoin) {
+		g->want_rejoin = true;
+		g->rejoin_why = "partition merge (unsynced)";
+	}
+}
+
+static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
+		       const struct cpg_address *ml, size_t nm,
+		       const struct cpg_address *ll, size_t nl,
+		       const struct cpg_address *jl, size_t nj)
+{
+	struct group *g = group_of(h);
+	uint32_t members[CPG_MEMBERS_MAX];
+	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
+	struct csync_event ev = { members, 0, left, 0, joined, 0 };
+	struct csync_actions a;
+	bool first;
+
+	if (!g || g->dead || g->want_rejoin)
+		return;
+	log_confchg(g, ml, nm, ll, nl, jl, nj);
+	for (size_t i = 0; i < nl; i++)
+		if (ll[i].nodeid == g->cl->node && ll[i].pid == g->cl->pid) {
+			g->want_rejoin = true;
+			g->rejoin_why = "our own membership ended";
+			return;
+		}
+	for (size_t i = 0; i < nm && i < CPG_MEMBERS_MAX; i++)
+		members[ev.nmembers++] = ml[i].nodeid;
+	for (size_t i = 0; i < nl && i < CPG_MEMBERS_MAX; i++)
+		left[ev.nleft++] = (struct csync_node){ ll[i].nodeid,
+							ll[i].reason };
+	for (size_t i = 0; i < nj && i < CPG_MEMBERS_MAX; i++)
+		joined[ev.njoined++] = (struct csync_node){ jl[i].nodeid,
+							    jl[i].reason };
+	first = g->sync.state == CSYNC_NEW;
+	if (csync_confchg(&g->sync, &ev, &a) < 0) {
+		log_err("%s: more than %u members: not supported", g->name,
+			WIRE_MAX_MEMBERS);
+		return;
+	}
+	g->st.confchgs++;
+	if (a.merge) {
+		g->st.merges++;
+		g->cl->tot.merges++;
+		log_warn("%s: partition merge: our side %s", g->name,
+			 a.merge_out ? "folds into the other side"
+			 : "keeps its state and folds the others in");
+	}
+	cluster_io_confchg(g, a.reset_rx);
+	if (g->sync.state == CSYNC_NEW)
+		return;		/* not our own join yet */
+	apply_actions(g, &a, first);
+}
+
+/* ---- connection life cycle ------------------------------------------- */
+
+static void fd_cb(struct loop *lp, int fd, short revents, void *ctx);
+static void reconnect_cb(struct loop *lp, struct loop_timer *t, void *ctx);
+
+static void schedule_reconnect(struct group *g, uint64_t delay_ms)
+{
+	if (g->reconnect)
+		return;
+	g->reconnect = loop_timer_add(g->cl->lp, delay_ms, 0, reconnect_cb, g,
+				      "cpg-reconnect");
+	if (!g->reconnect)
+		log_err("%s: cannot arm the reconnect timer", g->name);
+}
+
+static int connect_group(struct group *g)
+{
+	struct cluster *cl = g->cl;
+	cpg_model_v1_data_t md = {
+		.model = CPG_MODEL_V1,
+		.cpg_deliver_fn = deliver_cb,
+		.cpg_confchg_fn = confchg_cb,
+		.cpg_totem_confchg_fn = totem_cb,
+		.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
+	};
+	unsigned int node = 0;
+	uint32_t atomic = 0;
+	cs_error_t e;
+	int r;
+
+	e = cpg_model_initialize(&g->h, CPG_MODEL_V1, (cpg_model_data_t *)&md,
+				 g);
+	if (e != CS_OK) {
+		g->h = 0;
+		return cluster_cs_to_errno(e);
+	}
+	e = cpg_fd_get(g->h, &g->fd);
+	if (e == CS_OK)
+		e = cpg_local_get(g->h, &node);
+	if (e != CS_OK) {
+		g->fd = -1;
+		disconnect(g);
+		return cluster_cs_to_errno(e);
+	}
+	if (cl->node != node) {
+		if (cl->node)
+			log_warn("cluster: local node id changed %u -> %u",
+				 cl->node, node);
+		cl->node = node;
+	}
+	/* Chunks that libcpg can send without fragmenting them. */
+	if (cpg_max_atomic_msgsize_get(g->h, &atomic) == CS_OK &&
+	    atomic >= WIRE_CKPT_MAX_HDR + CLUSTER_CHUNK_MIN)
+		cl->chunk = atomic - WIRE_CKPT_MAX_HDR < CLUSTER_CHUNK
+			    ? atomic - WIRE_CKPT_MAX_HDR : CLUSTER_CHUNK;
+	csync_init(&g->sync, cl->node);
+	r = loop_add_fd(cl->lp, g->fd, POLLIN, fd_cb, g, "cpg");
+	if (r < 0) {
+		g->fd = -1;
+		disconnect(g);
+		return r;
+	}
+	e = cpg_join(g->h, &g->cpgname);
+	if (e != CS_OK) {
+		disconnect(g);
+		return cluster_cs_to_errno(e);
+	}
+	g->connected = true;
+	if (g->warned)
+		log_info("%s: connected to corosync again", g->name);
+	g->warned = false;
+	g->backoff_ms = 0;
+	log_info("%s: joining CPG group as node %u", g->name, cl->node);
+	return 0;
+}
+
+static void retry_connect(struct group *g, int err)
+{
+	g->backoff_ms = g->backoff_ms ? g->backoff_ms * 2 : RECONNECT_MIN_MS;
+	if (g->backoff_ms > RECONNECT_MAX_MS)
+		g->backoff_ms = RECONNECT_MAX_MS;
+	if (!g->warned) {
+		log_warn("%s: cannot join the CPG group: %s (retrying)",
+			 g->name, strerror(-err));
+		g->warned = true;
+	}
+	schedule_reconnect(g, g->backoff_ms);
+}
+
+static void reconnect_cb(struct loop *lp, struct loop_timer *t, void *ctx)
+{
+	struct group *g = ctx;
+	int r;
+
+	loop_timer_cancel(lp, t);
+	g->reconnect = NULL;
+	if (g->connected)
+		return;
+	r = connect_group(g);
+	if (r < 0)
+		retry_connect(g, r);
+}
+
+/* Drop the replica's membership state and join again from scratch. */
+static void restart_group(struct group *g, const char *why, bool lost)
+{
+	if (lost) {
+		log_err("%s: %s: reconnecting", g->name, why);
+		g->st.reconnects++;
+	} else {
+		log_warn("%s: leaving and joining again: %s", g->name, why);
+		g->st.rejoins++;
+		g->cl->tot.rejoins++;
+	}
+	disconnect(g);
+	cluster_io_reset(g);
+	csync_reset(&g->sync);
+	g->want_rejoin = false;
+	g->rejoin_why = NULL;
+	/* Queued ops stay queued: they go out once we are synced again. */
+	g->backoff_ms = lost ? g->backoff_ms : 0;
+	if (lost)
+		retry_connect(g, -ECONNRESET);
+	else
+		schedule_reconnect(g, RECONNECT_MIN_MS);
+}
+
+static void fd_cb(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct group *g = ctx;
+	cs_error_t e;
+
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		restart_group(g, "connection to corosync closed", true);
+		return;
+	}
+	g->in_dispatch = true;
+	e = cpg_dispatch(g->h, CS_DISPATCH_ALL);
+	g->in_dispatch = false;
+	if (g->dead) {
+		free_group(g);
+		return;
+	}
+	if (e != CS_OK && e != CS_ERR_TRY_AGAIN) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "cpg_dispatch: %s",
+			 strerror(-cluster_cs_to_errno(e)));
+		restart_group(g, why, true);
+	} else if (g->want_rejoin) {
+		restart_group(g, g->rejoin_why ? g->rejoin_why : "?", false);
+	}
+}
+
+/* ---- group_transport -------------------------------------------------- */
+
+static int cl_join(void *tctx, const char *uuid,
+		   const struct group_core_ops *ops, void *core,
+		   struct group **out)
+{
+	struct cluster *cl = tctx;
+	struct group *g;
+	int r;
+
+	if (!uuid || strnlen(uuid, WIRE_UUID_SIZE) >= WIRE_UUID_SIZE)
+		return -EINVAL;
+	for (g = cl->groups; g; g = g->next)
+		if (!strcmp(g->uuid, uuid))
+			return -EEXIST;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->cl = cl;
+	g->fd = -1;
+	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
+	r = cluster_group_name(cl->o->cpg_prefix, uuid, g->name,
+			       sizeof(g->name));
+	if (r < 0) {
+		free(g);
+		return r;
+	}
+	g->cpgname.length = (uint32_t)r;
+	memcpy(g->cpgname.value, g->name, (size_t)r);
+	g->ops = ops;
+	g->core = core;
+	cluster_opq_init(&g->out);
+	cluster_opq_init(&g->jq);
+	csync_init(&g->sync, cl->node);
+	r = connect_group(g);
+	if (r == -ENOMEM) {
+		free(g);
+		return r;
+	}
+	if (r < 0)
+		retry_connect(g, r);	/* corosync may come (back) later */
+	g->next = cl->groups;
+	cl->groups = g;
+	*out = g;
+	return 0;
+}
+
+static void cl_leave(struct group *g)
+{
+	struct cluster *cl = g->cl;
+
+	for (struct group **pp = &cl->groups; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	log_info("%s: leaving the group", g->name);
+	if (g->in_dispatch) {
+		/* Freed by fd_cb once cpg_dispatch returns. */
+		g->dead = true;
+		return;
+	}
+	free_group(g);
+}
+
+static int cl_submit(struct group *g, uint64_t tag, uint32_t type,
+		     const uint64_t *words, uint32_t nwords)
+{
+	struct cl_op *op;
+
+	if (nwords > GROUP_MAX_OP_WORDS)
+		return -EINVAL;
+	if (g->dead)
+		return -ENOTCONN;
+	op = malloc(sizeof(*op));
+	if (!op)
+		return -ENOMEM;
+	op->next = NULL;
+	op->tag = tag;
+	op->origin = g->cl->node;
+	op->type = type;
+	op->nwords = nwords;
+	if (nwords)
+		memcpy(op->words, words, nwords * sizeof(*words));
+	*g->out.tail = op;
+	g->out.tail = &op->next;
+	g->out.len++;
+	/* Sent by the before-sleep hook: one batch per loop iteration. */
+	loop_wake(g->cl->lp);
+	return 0;
+}
+
+static uint32_t cl_local_node(void *tctx)
+{
+	return ((struct cluster *)tctx)->node;
+}
+
+static bool cl_quorate(void *tctx)
+{
+	return ((struct cluster *)tctx)->quorate;
+}
+
+static const char *cl_group_name(const struct group *g)
+{
+	return g->name;
+}
+
+static void hook_cb(struct loop *lp, void *ctx)
+{
+	struct cluster *cl = ctx;
+
+	for (struct group *g = cl->groups; g; g = g->next)
+		cluster_io_flush(g);
+}
+
+static void quorum_cb(void *ctx, bool quorate)
+{
+	struct cluster *cl = ctx;
+
+	cl->quorate = quorate;
+	for (struct group *g = cl->groups, *next; g; g = next) {
+		next = g->next;
+		if (g->sync.state != CSYNC_NEW)
+			g->ops->quorum(g->core, quorate);
+	}
+	loop_wake(cl->lp);	/* held ops may go now */
+}
+
+/* Learn the node id early: the core asks for it before any join. */
+static void probe_node(struct cluster *cl)
+{
+	cpg_callbacks_t cbs = { NULL, NULL };
+	cpg_handle_t h;
+	unsigned int node = 0;
+
+	if (cpg_initialize(&h, &cbs) != CS_OK) {
+		log_warn("cluster: corosync is not reachable yet; the node id "
+			 "is learnt at the first join");
+		return;
+	}
+	if (cpg_local_get(h, &node) == CS_OK)
+		cl->node = node;
+	cpg_finalize(h);
+}
+
+int cluster_transport_new(struct loop *lp, const struct cmirrord_opts *o,
+			  struct group_transport **out)
+{
+	struct cluster *cl = calloc(1, sizeof(*cl));
+	uint32_t batch = o->batch_max_ops ? o->batch_max_ops : 1;
+	int r;
+
+	if (!cl)
+		return -ENOMEM;
+	cl->lp = lp;
+	cl->o = o;
+	cl->pid = (uint32_t)getpid();
+	cl->chunk = CLUSTER_CHUNK;
+	cl->sendcap = WIRE_HDR_SIZE + 4 + (size_t)batch * WIRE_OP_MAX_SIZE;
+	if (cl->sendcap > CLUSTER_MSG_MAX)
+		cl->sendcap = CLUSTER_MSG_MAX;
+	cl->sendbuf = malloc(cl->sendcap);
+	if (!cl->sendbuf) {
+		free(cl);
+		return -ENOMEM;
+	}
+	probe_node(cl);
+	r = quorum_mon_new(lp, o->require_quorum, quorum_cb, cl, &cl->qm);
+	if (r == 0)
+		r = loop_add_hook(lp, hook_cb, cl);
+	if (r < 0) {
+		quorum_mon_free(cl->qm);
+		free(cl->sendbuf);
+		free(cl);
+		return r;
+	}
+	cl->quorate = quorum_mon_quorate(cl->qm);
+	cl->t = (struct group_transport){
+		.name = "cpg",
+		.join = cl_join,
+		.leave = cl_leave,
+		.submit = cl_submit,
+		.local_node = cl_local_node,
+		.quorate = cl_quorate,
+		.group_name = cl_group_name,
+		.tctx = cl,
+	};
+	log_info("cluster: node %u, %s, batches of %u ops, checkpoint chunks "
+		 "of %zu bytes", cl->node, cl->quorate ? "quorate"
+		 : "not quorate", batch, cl->chunk);
+	*out = &cl->t;
+	return 0;
+}
+
+void cluster_transport_free(struct group_transport *t)
+{
+	struct cluster *cl;
+
+	if (!t)
+		return;
+	cl = t->tctx;
+	while (cl->groups)
+		cl_leave(cl->groups);
+	loop_del_hook(cl->lp, hook_cb, cl);
+	if (cl->retry)
+		loop_timer_cancel(cl->lp, cl->retry);
+	quorum_mon_free(cl->qm);
+	free(cl->sendbuf);
+	free(cl);
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+int cluster_group_info(const struct group_transport *t, const struct group *g,
+		       struct cluster_group_info *info)
+{
+	const struct cluster *cl;
+
+	if (!t || t->join != cl_join || !g)
+		return -EOPNOTSUPP;
+	cl = t->tctx;
+	*info = g->st;
+	snprintf(info->name, sizeof(info->name), "%s", g->name);
+	snprintf(info->uuid, sizeof(info->uuid), "%s", g->uuid);
+	info->state = g->connected ? csync_state_name(g->sync.state) : "down";
+	info->connected = g->connected;
+	info->quorate = cl->quorate;
+	info->nmembers = g->sync.members.n;
+	memcpy(info->members, g->sync.members.id,
+	       g->sync.members.n * sizeof(uint32_t));
+	info->nsynced = g->sync.state == CSYNC_SYNCED ? g->sync.synced.n : 0;
+	memcpy(info->synced, g->sync.synced.id, info->nsynced * sizeof(uint32_t));
+	info->ring_seq = g->ring.seq;
+	info->ring_node = g->ring.nodeid;
+	info->out_ops = g->out.len;
+	info->out_ckpt_bytes = (g->ckpt_out ? g->ckpt_out->len - g->ckpt_out->off
+				: 0) + (g->merge_out ? g->merge_out->len -
+					g->merge_out->off : 0);
+	info->joiner_queue = g->jq.len;
+	return 0;
+}
+
+int cluster_stats(const struct group_transport *t, struct cluster_stats *st)
+{
+	const struct cluster *cl;
+
+	if (!t || t->join != cl_join)
+		return -EOPNOTSUPP;
+	cl = t->tctx;
+	*st = cl->tot;
+	st->node = cl->node;
+	st->quorate = cl->quorate;
+	st->quorum_service = cl->qm && quorum_mon_connected(cl->qm);
+	st->ngroups = 0;
+	for (const struct group *g = cl->groups; g; g = g->next)
+		st->ngroups++;
+	return 0;
+}
