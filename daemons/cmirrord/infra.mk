@@ -1,1 +1,28 @@
 # fragment: daemons/cmirrord/infra.mk
+# Daemon infrastructure: loop, logging, options, pid file, kernel link, main.
+cmirrord_SOURCES += daemons/cmirrord/main.c daemons/cmirrord/loop.c \
+	daemons/cmirrord/logging.c daemons/cmirrord/options.c \
+	daemons/cmirrord/pidfile.c daemons/cmirrord/kernel.c
+lib_libcmirror_a_SOURCES += lib/cfgparse.c
+noinst_HEADERS += daemons/cmirrord/pidfile.h include/cmirror/cfgparse.h
+dist_man_MANS += doc/cmirrord.8 doc/cmirrord.conf.5
+EXTRA_DIST += cmirrord.conf.example test/fuzz/fuzz_cfgparse.c \
+	test/check_manpage.sh
+
+# Every option of `cmirrord --help` must appear in the man pages.
+TESTS += test/check_manpage.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += test_cfgparse test_loop test_options
+TESTS += test_cfgparse test_loop test_options
+test_cfgparse_SOURCES = test/unit/test_cfgparse.c lib/cfgparse.c
+test_cfgparse_CFLAGS = $(UNIT_CFLAGS)
+test_cfgparse_LDADD = $(CMOCKA_LIBS)
+test_loop_SOURCES = test/unit/test_loop.c daemons/cmirrord/loop.c
+test_loop_CFLAGS = $(UNIT_CFLAGS)
+test_loop_LDADD = $(CMOCKA_LIBS)
+test_options_SOURCES = test/unit/test_options.c daemons/cmirrord/options.c \
+	lib/cfgparse.c
+test_options_CFLAGS = $(UNIT_CFLAGS)
+test_options_LDADD = $(CMOCKA_LIBS)
+endif

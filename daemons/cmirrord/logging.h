@@ -33,4 +33,12 @@ int logging_parse_level(const char *s, int *level);
 /* Parse "daemon|local0..local7|user"; -EINVAL. */
 int logging_parse_facility(const char *s, int *facility);
 
+/* ---- Added by the infrastructure work (logging.c) ---- */
+/*
+ * Emit a multi-line text (a dump) line by line to the sink at `prio`,
+ * bypassing the level filter (the operator asked for it); to the ring too
+ * unless to_ring is false (dumping the ring must not copy it into itself).
+ */
+void logging_emit_lines(int prio, const char *text, bool to_ring);
+
 #endif

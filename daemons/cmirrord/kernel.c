@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel link (see kernel.h): a libnl-3 NETLINK_CONNECTOR socket, or a
+ * unix SOCK_SEQPACKET listener for the kernel simulator.  Both hand the
+ * same connector frame to ulog_parse_frame() and send the same reply frame,
+ * so everything above this file is transport-agnostic.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "kernel.h"
+#include "logging.h"
+
+#define NL_RCVBUF	(4 * 1024 * 1024)	/* absorb bursts of requests */
+#define RX_PER_CALL	64	/* frames per callback: fair to other fds */
+#define REPLY_MAX	2048	/* cn_msg + request + the largest reply */
+#define BADLOG_BURST	10	/* malformed-frame log lines per window */
+#define BADLOG_WINDOW_MS 60000
+
+struct kconn {
+	struct kconn *next;
+	struct kernel_link *k;
+	uint64_t id;
+	int fd;
+};
+
+struct kernel_link {
+	struct loop *lp;
+	kernel_request_cb on_request;
+	kernel_gone_cb on_gone;
+	void *ctx;
+	struct nl_sock *sk;		/* netlink transport */
+	int listen_fd;			/* seqpacket transport */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct kconn *conns;
+	uint64_t last_conn_id;
+	struct kernel_stats st;
+	uint64_t badlog_start;
+	unsigned badlog_count, badlog_suppressed;
+};
+
+/* libnl returns -NLE_* codes, not -errno: convert at this one edge. */
+static int nle_to_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_SUCCESS:		return 0;
+	case NLE_INTR:			return -EINTR;
+	case NLE_BAD_SOCK:		return -EBADF;
+	case NLE_AGAIN:			return -EAGAIN;
+	case NLE_NOMEM:			return -ENOMEM;	/* also ENOBUFS */
+	case NLE_EXIST:			return -EEXIST;
+	case NLE_INVAL:			return -EINVAL;
+	case NLE_RANGE:			return -ERANGE;
+	case NLE_MSGSIZE:		return -EMSGSIZE;
+	case NLE_OPNOTSUPP:		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:		return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:		return -ENOENT;
+	case NLE_MSG_TRUNC:		return -EMSGSIZE;
+	case NLE_MSG_OVERFLOW:		return -EMSGSIZE;
+	case NLE_MSG_TOOSHORT:		return -EBADMSG;
+	case NLE_SEQ_MISMATCH:		return -EPROTO;
+	case NLE_NOADDR:		return -EADDRNOTAVAIL;
+	case NLE_BUSY:			return -EBUSY;
+	case NLE_PROTO_MISMATCH:	return -EPROTONOSUPPORT;
+	case NLE_NOACCESS:		return -EACCES;
+	case NLE_PERM:			return -EPERM;
+	case NLE_NODEV:			return -ENODEV;
+	default:			return -EIO;
+	}
+}
+
+/* At most BADLOG_BURST lines a minute: a misbehaving peer must not flood
+ * syslog, but the first occurrences are what an operator needs. */
+__attribute__((format(printf, 2, 3)))
+static void log_bad(struct kernel_link *k, const char *fmt, ...)
+{
+	uint64_t now = loop_now_ms();
+	char msg[256];
+	va_list ap;
+
+	if (now - k->badlog_start >= BADLOG_WINDOW_MS) {
+		if (k->badlog_suppressed)
+			log_warn("kernel link: %u more malformed frames not logged",
+				 k->badlog_suppressed);
+		k->badlog_start = now;
+		k->badlog_count = 0;
+		k->badlog_suppressed = 0;
+	}
+	if (k->badlog_count >= BADLOG_BURST) {
+		k->badlog_suppressed++;
+		return;
+	}
+	k->badlog_count++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warn("kernel link: %s", msg);
+}
+
+static void handle_frame(struct kernel_link *k, uint64_t conn_id,
+			 const void *frame, size_t len)
+{
+	struct kernel_peer peer = { .link = k, .conn_id = conn_id };
+	struct ulog_req req;
+	bool hdr_ok = false;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	r = ulog_parse_frame(frame, len, &req, &hdr_ok);
+	if (r < 0) {
+		k->st.bad_frames++;
+		if (!hdr_ok) {
+			log_bad(k, "dropped a malformed frame of %zu bytes: %s",
+				len, strerror(-r));
+			return;
+		}
+		log_bad(k, "%s: bad %s request seq %u (%zu bytes): %s",
+			req.uuid, ulog_type_name(req.type), req.seq, len,
+			strerror(-r));
+		kernel_reply(&peer, &req, r, NULL, 0);
+		return;
+	}
+	k->st.requests++;
+	k->on_request(&peer, &req, k->ctx);
+}
+
+/* ---- netlink connector ---- */
+
+static void nl_dispatch(struct kernel_link *k, const struct sockaddr_nl *from,
+			unsigned char *buf, int len)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	int left = len;
+
+	/* Only the kernel (port 0) may talk to us: anyone else could forge
+	 * requests that change the shared region state. */
+	if (from->nl_pid != 0) {
+		k->st.dropped++;
+		log_bad(k, "dropped a message from port %u", from->nl_pid);
+		return;
+	}
+	for (; nlmsg_ok(h, left); h = nlmsg_next(h, &left)) {
+		if (h->nlmsg_type != NLMSG_DONE) {
+			k->st.dropped++;
+			continue;
+		}
+		handle_frame(k, 0, nlmsg_data(h), (size_t)nlmsg_datalen(h));
+	}
+	if (left > 0) {
+		k->st.bad_frames++;
+		log_bad(k, "%d trailing bytes after the last netlink message",
+			left);
+	}
+}
+
+static void nl_readable(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct kernel_link *k = ctx;
+
+	for (int i = 0; i < RX_PER_CALL; i++) {
+		struct sockaddr_nl from = { 0 };
+		unsigned char *buf = NULL;
+		int n = nl_recv(k->sk, &from, &buf, NULL);
+
+		if (n > 0)
+			nl_dispatch(k, &from, buf, n);
+		free(buf);
+		if (n == 0 || n == -NLE_AGAIN)
+			return;
+		if (n == -NLE_NOMEM) {
+			/* ENOBUFS: the kernel dropped requests; it resends
+			 * them after its 15 s timeout. */
+			k->st.overruns++;
+			log_warn("kernel link: receive buffer overrun");
+			continue;
+		}
+		if (n < 0) {
+			log_err("kernel link: receive failed: %s",
+				strerror(-nle_to_errno(n)));
+			return;
+		}
+	}
+}
+
+static int nl_setup(struct kernel_link *k)
+{
+	int r, fd, sz = NL_RCVBUF;
+
+	k->sk = nl_socket_alloc();
+	if (!k->sk)
+		return -ENOMEM;
+	/* The connector neither acks nor numbers like rtnetlink does. */
+	nl_socket_disable_seq_check(k->sk);
+	nl_socket_disable_auto_ack(k->sk);
+	nl_socket_enable_msg_peek(k->sk);
+	r = nl_connect(k->sk, NETLINK_CONNECTOR);
+	if (r < 0) {
+		r = nle_to_errno(r);
+		log_err("kernel link: cannot open the netlink connector: %s",
+			strerror(-r));
+		return r;
+	}
+	/* A real membership of group CN_IDX_DM: the bind() nl_groups mask
+	 * would join groups 1..3 instead. */
+	r = nl_socket_add_membership(k->sk, CN_IDX_DM);
+	if (r < 0) {
+		r = nle_to_errno(r);
+		log_err("kernel link: cannot join connector group %d: %s",
+			CN_IDX_DM, strerror(-r));
+		return r;
+	}
+	r = nl_socket_set_nonblocking(k->sk);
+	if (r < 0)
+		return nle_to_errno(r);
+	fd = nl_socket_get_fd(k->sk);
+	/* Root may exceed rmem_max; otherwise take what we are allowed. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		nl_socket_set_buffer_size(k->sk, sz, 0);
+	r = loop_add_fd(k->lp, fd, POLLIN, nl_readable, k, "kernel-netlink");
+	if (r < 0)
+		return r;
+	log_info("kernel link: listening on netlink connector group %d",
+		 CN_IDX_DM);
+	return 0;
+}
+
+/* ---- seqpacket test transport ---- */
+
+static struct kconn *conn_find(struct kernel_link *k, uint64_t id)
+{
+	for (struct kconn *c = k->conns; c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void conn_close(struct kernel_link *k, struct kconn *c, bool notify)
+{
+	struct kernel_peer peer = { .link = k, .conn_id = c->id };
+
+	for (struct kconn **pp = &k->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	loop_del_fd(k->lp, c->fd);
+	close(c->fd);
+	free(c);
+	/* Unlinked first: replies from on_gone get -ENOTCONN. */
+	if (notify && k->on_gone)
+		k->on_gone(&peer, k->ctx);
+}
+
+/* Read one frame: 1 = frame in buf (*len), 0 = nothing now, -1 = gone. */
+static int conn_recv(struct kernel_link *k, struct kconn *c, short revents,
+		     unsigned char *buf, size_t size, size_t *len)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, size, MSG_TRUNC | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return revents & (POLLHUP | POLLERR) ? -1 : 0;
+		if (n < 0) {
+			log_warn("kernel link: connection %" PRIu64 ": %s",
+				 c->id, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return -1;	/* EOF: the simulated kernel went away */
+		if ((size_t)n > size) {
+			k->st.bad_frames++;
+			log_bad(k, "dropped an oversized frame of %zd bytes", n);
+			continue;
+		}
+		*len = (size_t)n;
+		return 1;
+	}
+}
+
+static void conn_readable(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct kconn *c = ctx;
+	struct kernel_link *k = c->k;
+	uint64_t id = c->id;
+
+	for (int i = 0; i < RX_PER_CALL; i++) {
+		unsigned char buf[REPLY_MAX];
+		size_t len;
+		int r = conn_recv(k, c, revents, buf, sizeof(buf), &len);
+
+		if (r == 0)
+			return;
+		if (r < 0) {
+			log_info("kernel link: connection %" PRIu64 " closed",
+				 id);
+			conn_close(k, c, true);
+			return;
+		}
+		handle_frame(k, id, buf, len);
+		/* Callbacks must not close the link; never touch c if a
+		 * connection with this id is no longer there. */
+		if (conn_find(k, id) != c)
+			return;
+	}
+	/* More may be queued: poll() reports it again next iteration. */
+}
+
+static void listen_readable(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct kernel_link *k = ctx;
+
+	for (;;) {
+		struct kconn *c;
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_err("kernel link: accept: %s",
+					strerror(errno));
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || loop_add_fd(lp, cfd, POLLIN, conn_readable, c,
+				      "kernel-conn") < 0) {
+			log_err("kernel link: cannot track a new connection");
+			free(c);
+			close(cfd);
+			continue;
+		}
+		c->k = k;
+		c->fd = cfd;
+		c->id = ++k->last_conn_id;
+		c->next = k->conns;
+		k->conns = c;
+		log_info("kernel link: connection %" PRIu64 " opened", c->id);
+	}
+}
+
+static int seqpacket_setup(struct kernel_link *k, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(k->path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		r = -errno;
+		log_err("kernel link: cannot listen on %s: %s", path,
+			strerror(-r));
+		close(fd);
+		return r;
+	}
+	k->listen_fd = fd;
+	r = loop_add_fd(k->lp, fd, POLLIN, listen_readable, k, "kernel-listen");
+	if (r < 0)
+		return r;
+	log_info("kernel link: listening on seqpacket socket %s", path);
+	return 0;
+}
+
+/* ---- public ---- */
+
+int kernel_setup(struct loop *lp, const char *socket_path,
+		 kernel_request_cb on_request, kernel_gone_cb on_gone,
+		 void *ctx, struct kernel_link **out)
+{
+	struct kernel_link *k;
+	int r;
+
+	if (!on_request)
+		return -EINVAL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->lp = lp;
+	k->on_request = on_request;
+	k->on_gone = on_gone;
+	k->ctx = ctx;
+	k->listen_fd = -1;
+	k->badlog_start = loop_now_ms();
+	r = socket_path ? seqpacket_setup(k, socket_path) : nl_setup(k);
+	if (r < 0) {
+		kernel_close(k);
+		return r;
+	}
+	*out = k;
+	return 0;
+}
+
+void kernel_close(struct kernel_link *k)
+{
+	if (!k)
+		return;
+	while (k->conns)
+		conn_close(k, k->conns, false);
+	if (k->listen_fd >= 0) {
+		loop_del_fd(k->lp, k->listen_fd);
+		close(k->listen_fd);
+		unlink(k->path);
+	}
+	if (k->sk) {
+		loop_del_fd(k->lp, nl_socket_get_fd(k->sk));
+		nl_socket_free(k->sk);	/* closes the fd */
+	}
+	free(k);
+}
+
+int kernel_reply(const struct kernel_peer *peer, const struct ulog_req *req,
+		 int error, const void *out, uint32_t out_len)
+{
+	struct kernel_link *k = peer->link;
+	unsigned char buf[REPLY_MAX];
+	struct kconn *c;
+	int len, r;
+
+	len = ulog_build_reply(req, error, out, out_len, buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	if (k->sk) {
+		/* nlmsg type NLMSG_DONE like the kernel's own messages; the
+		 * socket's peer is the kernel (port 0). */
+		r = nl_send_simple(k->sk, NLMSG_DONE, 0, buf, (size_t)len);
+		r = r < 0 ? nle_to_errno(r) : 0;
+	} else {
+		c = conn_find(k, peer->conn_id);
+		if (!c) {
+			k->st.dropped++;
+			return -ENOTCONN;
+		}
+		r = send(c->fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ?
+			-errno : 0;
+	}
+	if (r < 0) {
+		k->st.dropped++;
+		return r;
+	}
+	k->st.replies++;
+	return 0;
+}
+
+void kernel_get_stats(const struct kernel_link *k, struct kernel_stats *st)
+{
+	*st = k->st;
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The poll loop.  One iteration: poll(), fd callbacks, expired timers,
+ * before-sleep hooks, then the next poll with the nearest timer as timeout
+ * (0 when loop_wake() was called).
+ *
+ * Re-entrancy: callbacks may add or remove fds, timers and hooks, their own
+ * included.  While dispatching, removed fds and hooks are only marked dead
+ * (arrays are compacted after the iteration) and entries are re-read by
+ * index after every callback, because adding may realloc the arrays.  A
+ * timer cancelled from its own callback is freed when the callback returns.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loop.h"
+
+struct loop_fd {
+	int fd;
+	short events;
+	bool dead;
+	loop_fd_cb cb;
+	void *ctx;
+	const char *name;
+};
+
+struct loop_hook {
+	loop_hook_cb cb;
+	void *ctx;
+	bool dead;
+};
+
+#define TIMER_UNARMED	SIZE_MAX
+
+struct loop_timer {
+	uint64_t due, period, seq;
+	size_t idx;		/* position in the heap, TIMER_UNARMED if none */
+	bool firing, cancelled;
+	loop_timer_cb cb;
+	void *ctx;
+	const char *name;
+};
+
+struct loop {
+	struct loop_fd *fds;
+	size_t nfds, capfds;
+	struct pollfd *pfds;
+	size_t cappfds;
+	struct loop_hook *hooks;
+	size_t nhooks, caphooks;
+	struct loop_timer **heap;	/* min-heap on (due, seq) */
+	size_t nheap, capheap;
+	size_t ntimers;		/* live timers; capheap >= ntimers */
+	uint64_t next_seq;
+	int dispatching;
+	bool stop, wake, fds_dirty, hooks_dirty;
+};
+
+uint64_t loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Grow *arr to hold at least `need` elements of `size` bytes. */
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 8;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int loop_new(struct loop **out)
+{
+	struct loop *lp = calloc(1, sizeof(*lp));
+
+	if (!lp)
+		return -ENOMEM;
+	*out = lp;
+	return 0;
+}
+
+void loop_free(struct loop *lp)
+{
+	if (!lp)
+		return;
+	for (size_t i = 0; i < lp->nheap; i++)
+		free(lp->heap[i]);
+	/* Disarmed one-shot timers are not in the heap: their owners must
+	 * cancel them (documented in loop.h). */
+	free(lp->heap);
+	free(lp->fds);
+	free(lp->pfds);
+	free(lp->hooks);
+	free(lp);
+}
+
+/* ---- fds ---- */
+
+static struct loop_fd *find_fd(struct loop *lp, int fd)
+{
+	for (size_t i = 0; i < lp->nfds; i++)
+		if (lp->fds[i].fd == fd && !lp->fds[i].dead)
+			return &lp->fds[i];
+	return NULL;
+}
+
+int loop_add_fd(struct loop *lp, int fd, short events, loop_fd_cb cb,
+		void *ctx, const char *name)
+{
+	if (fd < 0 || !cb)
+		return -EINVAL;
+	if (find_fd(lp, fd))
+		return -EEXIST;
+	if (grow((void **)&lp->fds, &lp->capfds, lp->nfds + 1,
+		 sizeof(*lp->fds)) < 0)
+		return -ENOMEM;
+	lp->fds[lp->nfds++] = (struct loop_fd){ .fd = fd, .events = events,
+		.cb = cb, .ctx = ctx, .name = name };
+	return 0;
+}
+
+int loop_set_events(struct loop *lp, int fd, short events)
+{
+	struct loop_fd *f = find_fd(lp, fd);
+
+	if (!f)
+		return -ENOENT;
+	f->events = events;
+	return 0;
+}
+
+int loop_del_fd(struct loop *lp, int fd)
+{
+	struct loop_fd *f = find_fd(lp, fd);
+
+	if (!f)
+		return -ENOENT;
+	f->dead = true;
+	lp->fds_dirty = true;
+	if (!lp->dispatching) {
+		size_t i = (size_t)(f - lp->fds);
+
+		memmove(f, f + 1, (lp->nfds - i - 1) * sizeof(*f));
+		lp->nfds--;
+	}
+	return 0;
+}
+
+static void compact_fds(struct loop *lp)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < lp->nfds; i++)
+		if (!lp->fds[i].dead)
+			lp->fds[o++] = lp->fds[i];
+	lp->nfds = o;
+	lp->fds_dirty = false;
+}
+
+/* ---- timers: binary min-heap ordered by (due, seq) ---- */
+
+static bool timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static void heap_set(struct loop *lp, size_t i, struct loop_timer *t)
+{
+	lp->heap[i] = t;
+	t->idx = i;
+}
+
+static void heap_up(struct loop *lp, size_t i)
+{
+	struct loop_timer *t = lp->heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!timer_before(t, lp->heap[parent]))
+			break;
+		heap_set(lp, i, lp->heap[parent]);
+		i = parent;
+	}
+	heap_set(lp, i, t);
+}
+
+static void heap_down(struct loop *lp, size_t i)
+{
+	struct loop_timer *t = lp->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= lp->nheap)
+			break;
+		if (c + 1 < lp->nheap && timer_before(lp->heap[c + 1], lp->heap[c]))
+			c++;
+		if (!timer_before(lp->heap[c], t))
+			break;
+		heap_set(lp, i, lp->heap[c]);
+		i = c;
+	}
+	heap_set(lp, i, t);
+}
+
+static void heap_remove(struct loop *lp, struct loop_timer *t)
+{
+	size_t i = t->idx;
+	struct loop_timer *last;
+
+	if (i == TIMER_UNARMED)
+		return;
+	t->idx = TIMER_UNARMED;
+	last = lp->heap[--lp->nheap];
+	if (last == t)
+		return;
+	heap_set(lp, i, last);
+	heap_up(lp, i);
+	heap_down(lp, last->idx);
+}
+
+/* Arm (or re-arm) t; the heap has room (reserved when the timer was made). */
+static void timer_arm(struct loop *lp, struct loop_timer *t, uint64_t delay)
+{
+	uint64_t now = loop_now_ms();
+
+	heap_remove(lp, t);
+	t->due = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
+	t->seq = ++lp->next_seq;
+	heap_set(lp, lp->nheap++, t);
+	heap_up(lp, t->idx);
+}
+
+struct loop_timer *loop_timer_add(struct loop *lp, uint64_t delay_ms,
+				  uint64_t period_ms, loop_timer_cb cb,
+				  void *ctx, const char *name)
+{
+	struct loop_timer *t;
+
+	if (!cb) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Reserve a heap slot for every live timer so re-arming never fails. */
+	if (grow((void **)&lp->heap, &lp->capheap, lp->ntimers + 1,
+		 sizeof(*lp->heap)) < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->period = period_ms;
+	t->cb = cb;
+	t->ctx = ctx;
+	t->name = name;
+	t->idx = TIMER_UNARMED;
+	lp->ntimers++;
+	timer_arm(lp, t, delay_ms);
+	return t;
+}
+
+void loop_timer_cancel(struct loop *lp, struct loop_timer *t)
+{
+	if (!t || t->cancelled)
+		return;
+	heap_remove(lp, t);
+	lp->ntimers--;
+	if (t->firing)
+		t->cancelled = true;	/* freed by run_timers() */
+	else
+		free(t);
+}
+
+void loop_timer_rearm(struct loop *lp, struct loop_timer *t, uint64_t delay_ms)
+{
+	if (!t || t->cancelled)
+		return;
+	timer_arm(lp, t, delay_ms);
+}
+
+static void run_timers(struct loop *lp)
+{
+	uint64_t now = loop_now_ms(), pass = lp->next_seq;
+
+	/* Timers armed during this pass (seq > pass) wait for the next one,
+	 * so a callback re-arming with delay 0 cannot spin here. */
+	while (lp->nheap && lp->heap[0]->due <= now && lp->heap[0]->seq <= pass) {
+		struct loop_timer *t = lp->heap[0];
+
+		heap_remove(lp, t);
+		if (t->period) {
+			t->due += t->period;
+			if (t->due <= now)
+				t->due = now + t->period;
+			t->seq = ++lp->next_seq;
+			heap_set(lp, lp->nheap++, t);
+			heap_up(lp, t->idx);
+		}
+		t->firing = true;
+		t->cb(lp, t, t->ctx);
+		t->firing = false;
+		if (t->cancelled)
+			free(t);
+	}
+}
+
+static int next_timeout(const struct loop *lp)
+{
+	uint64_t now, due;
+
+	if (lp->wake)
+		return 0;
+	if (!lp->nheap)
+		return -1;
+	due = lp->heap[0]->due;
+	now = loop_now_ms();
+	if (due <= now)
+		return 0;
+	return due - now > INT_MAX ? INT_MAX : (int)(due - now);
+}
+
+/* ---- hooks ---- */
+
+int loop_add_hook(struct loop *lp, loop_hook_cb cb, void *ctx)
+{
+	if (!cb)
+		return -EINVAL;
+	if (grow((void **)&lp->hooks, &lp->caphooks, lp->nhooks + 1,
+		 sizeof(*lp->hooks)) < 0)
+		return -ENOMEM;
+	lp->hooks[lp->nhooks++] = (struct loop_hook){ .cb = cb, .ctx = ctx };
+	return 0;
+}
+
+void loop_del_hook(struct loop *lp, loop_hook_cb cb, void *ctx)
+{
+	for (size_t i = 0; i < lp->nhooks; i++) {
+		struct loop_hook *h = &lp->hooks[i];
+
+		if (h->dead || h->cb != cb || h->ctx != ctx)
+			continue;
+		if (lp->dispatching) {
+			h->dead = true;
+			lp->hooks_dirty = true;
+		} else {
+			memmove(h, h + 1, (lp->nhooks - i - 1) * sizeof(*h));
+			lp->nhooks--;
+		}
+		return;
+	}
+}
+
+static void compact_hooks(struct loop *lp)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < lp->nhooks; i++)
+		if (!lp->hooks[i].dead)
+			lp->hooks[o++] = lp->hooks[i];
+	lp->nhooks = o;
+	lp->hooks_dirty = false;
+}
+
+/* ---- running ---- */
+
+static void dispatch_fds(struct loop *lp, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		short rev = lp->pfds[i].revents;
+		struct loop_fd *f;
+
+		if (!rev)
+			continue;
+		f = &lp->fds[i];	/* re-read: a callback may realloc */
+		if (f->dead)
+			continue;
+		f->cb(lp, f->fd, rev, f->ctx);
+	}
+}
+
+static void run_hooks(struct loop *lp)
+{
+	size_t n = lp->nhooks;	/* hooks added now run next iteration */
+
+	for (size_t i = 0; i < n; i++) {
+		struct loop_hook h = lp->hooks[i];
+
+		if (!h.dead)
+			h.cb(lp, h.ctx);
+	}
+}
+
+int loop_run(struct loop *lp)
+{
+	lp->stop = false;
+	while (!lp->stop) {
+		size_t n = lp->nfds;
+		int timeout, r;
+
+		if (grow((void **)&lp->pfds, &lp->cappfds, n,
+			 sizeof(*lp->pfds)) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			lp->pfds[i].fd = lp->fds[i].dead ? -1 : lp->fds[i].fd;
+			lp->pfds[i].events = lp->fds[i].events;
+			lp->pfds[i].revents = 0;
+		}
+		timeout = next_timeout(lp);
+		lp->wake = false;
+		r = poll(lp->pfds, n, timeout);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		lp->dispatching++;
+		if (r > 0)
+			dispatch_fds(lp, n);
+		run_timers(lp);
+		run_hooks(lp);
+		lp->dispatching--;
+		if (lp->fds_dirty)
+			compact_fds(lp);
+		if (lp->hooks_dirty)
+			compact_hooks(lp);
+	}
+	return 0;
+}
+
+void loop_stop(struct loop *lp)
+{
+	lp->stop = true;
+}
+
+void loop_wake(struct loop *lp)
+{
+	lp->wake = true;
+}
