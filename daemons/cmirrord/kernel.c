@@ -301,7 +301,7 @@ static void conn_readable(struct loop *lp, int fd, short revents, void *ctx)
 	uint64_t id = c->id;
 
 	for (int i = 0; i < RX_PER_CALL; i++) {
-		unsigned char buf[REPLY_MAX];
+		unsigned char buf[REPLY_MAX] __attribute__((aligned(8)));
 		size_t len;
 		int r = conn_recv(k, c, revents, buf, sizeof(buf), &len);
 
@@ -435,7 +435,7 @@ int kernel_reply(const struct kernel_peer *peer, const struct ulog_req *req,
 		 int error, const void *out, uint32_t out_len)
 {
 	struct kernel_link *k = peer->link;
-	unsigned char buf[REPLY_MAX];
+	unsigned char buf[REPLY_MAX] __attribute__((aligned(8)));
 	struct kconn *c;
 	int len, r;
 
