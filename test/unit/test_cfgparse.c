@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,7 +271,7 @@ static void test_cfgparse_dump_roundtrip(void **state)
 	struct conf *c = *state, c2;
 	char buf[2048], err[256];
 
-	strcpy(c->path, " a\\b\"c ");
+	snprintf(c->path, sizeof(c->path), "%s", " a\\b\"c ");
 	c->color = 3;
 	c->big = 123456789012ull;
 	cfg_render_dump(tab, N, c, NULL, buf, sizeof(buf));

@@ -30,7 +30,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_options.XXXXXX");
+	snprintf(f->dir, sizeof(f->dir), "%s", "/tmp/test_options.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->conf, sizeof(f->conf), "%s/c.conf", f->dir);
 	snprintf(f->errfile, sizeof(f->errfile), "%s/out", f->dir);
