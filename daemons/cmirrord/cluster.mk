@@ -14,11 +14,11 @@ if HAVE_CMOCKA
 check_PROGRAMS += test_wire test_cluster_sync
 TESTS += test_wire test_cluster_sync
 test_wire_SOURCES = test/unit/test_wire.c lib/wire.c
-test_wire_CFLAGS = $(UNIT_CFLAGS)
+test_wire_CFLAGS = $(UNITTEST_FLAGS)
 test_wire_LDADD = $(CMOCKA_LIBS)
 test_cluster_sync_SOURCES = test/unit/test_cluster_sync.c \
 	daemons/cmirrord/cluster_sync.c lib/wire.c
-test_cluster_sync_CFLAGS = $(UNIT_CFLAGS)
+test_cluster_sync_CFLAGS = $(UNITTEST_FLAGS)
 test_cluster_sync_LDADD = $(CMOCKA_LIBS)
 endif
 

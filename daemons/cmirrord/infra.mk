@@ -16,13 +16,13 @@ if HAVE_CMOCKA
 check_PROGRAMS += test_cfgparse test_loop test_options
 TESTS += test_cfgparse test_loop test_options
 test_cfgparse_SOURCES = test/unit/test_cfgparse.c lib/cfgparse.c
-test_cfgparse_CFLAGS = $(UNIT_CFLAGS)
+test_cfgparse_CFLAGS = $(UNITTEST_FLAGS)
 test_cfgparse_LDADD = $(CMOCKA_LIBS)
 test_loop_SOURCES = test/unit/test_loop.c daemons/cmirrord/loop.c
-test_loop_CFLAGS = $(UNIT_CFLAGS)
+test_loop_CFLAGS = $(UNITTEST_FLAGS)
 test_loop_LDADD = $(CMOCKA_LIBS)
 test_options_SOURCES = test/unit/test_options.c daemons/cmirrord/options.c \
 	lib/cfgparse.c
-test_options_CFLAGS = $(UNIT_CFLAGS)
+test_options_CFLAGS = $(UNITTEST_FLAGS)
 test_options_LDADD = $(CMOCKA_LIBS)
 endif

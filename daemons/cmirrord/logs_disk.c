@@ -240,6 +240,7 @@ static void start_write(struct mlog *m)
 		m->need_full_write = true;
 		log_err("%s: cannot queue a disk write: %s", m->uuid,
 			strerror(-r));
+		free(buf);
 		free(img);
 		free(wc);
 		send_committed(m, m->rl->generation, r);
