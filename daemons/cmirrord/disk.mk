@@ -1,0 +1,1 @@
+# fragment: daemons/cmirrord/disk.mk
