@@ -15,3 +15,4 @@ cpg_bench_LDADD = $(CPG_LIBS)
 .PHONY: bench
 bench: all
 	BUILDDIR=$(abs_top_builddir) $(abs_top_srcdir)/bench/run.sh
+EXTRA_DIST += test/fuzz/run.sh

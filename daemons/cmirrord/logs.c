@@ -504,7 +504,7 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 
 	ls->ops_delivered++;
 	if (type == GROUP_OP_COMMITTED) {
-		if (nwords < 2)
+		if (nwords < 2 || !m->rl)
 			return;
 		if (words[0] > m->committed_gen)
 			m->committed_gen = words[0];
