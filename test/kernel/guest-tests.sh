@@ -1,6 +1,435 @@
 #!/bin/sh
-# trivial boot check (placeholder, replaced by the scenarios)
-modprobe -a dm-mirror dm-log-userspace virtio_pci virtio_blk; i=0; while [ ! -e /sys/block/vde ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-[ -c /dev/mapper/control ] && echo "KTEST boot PASS dm control present: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')" || echo "KTEST boot FAIL no /dev/mapper/control"
-for b in /sys/block/vd*; do echo "$b $(cat $b/serial) $(cat $b/dev)"; done
-echo KTEST-DONE
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# guest-tests.sh - runs inside the qemu guest (busybox sh) as /guest-tests.sh.
+#
+# Drives the stock kernel's dm-mirror + dm-log-userspace against cmirrord on
+# a single-node corosync (loopback), the real cluster path.  Every check
+# prints one console line "KTEST <name> PASS|FAIL <detail>"; the last line
+# is "KTEST-DONE".  The kernel command line selects scenarios with
+# ktest.only=a,b,... (default all) and bounds the whole run with
+# ktest.wd=SECONDS (a watchdog that reports, saves the logs and powers off).
+#
+# Disks (virtio, found by their serial): leg0 leg1 (mirror legs), log0 log1
+# (disk logs), out (the logs are written onto it as a raw tar stream).
+# No `set -e`: a failed step is reported and the next scenario still runs.
+
+LOGS=/tmp/logs
+DLOG=$LOGS/cmirrord.log
+SOCK=/run/cmirrord.sock
+PIDF=/run/cmirrord.pid
+RS=1024				# region size, sectors
+PAT_MB=4			# pattern written by each scenario
+export DM_DISABLE_UDEV=1	# no udev in the guest: libdevmapper makes nodes
+
+# ---------------------------------------------------------------- helpers
+NPASS=0
+NFAIL=0
+ktest() {
+	echo "KTEST $1 $2 $3"
+	echo "=== KTEST $1 $2 $3" >>"$DLOG"
+	if [ "$2" = PASS ]; then NPASS=$((NPASS + 1)); else NFAIL=$((NFAIL + 1)); fi
+}
+pass() { ktest "$1" PASS "$2"; }
+fail() { ktest "$1" FAIL "$2"; }
+info() { echo "KINFO $*"; }
+# check NAME DETAIL CMD...: PASS when CMD succeeds
+check() {
+	n=$1 d=$2
+	shift 2
+	if "$@"; then pass "$n" "$d"; return 0; fi
+	fail "$n" "$d"
+	return 1
+}
+# phase NAME: a marker in the daemon's log, so the request sequence of each
+# phase can be cut out of it afterwards (both writers use O_APPEND).
+phase() { echo "=== PHASE $*" >>"$DLOG"; }
+
+cmdline_arg() {
+	for w in $(cat /proc/cmdline); do
+		case "$w" in "$1"=*) echo "${w#*=}" ;; esac
+	done
+}
+ONLY=$(cmdline_arg ktest.only)
+[ -n "$ONLY" ] || ONLY=all
+WD=$(cmdline_arg ktest.wd)
+[ -n "$WD" ] || WD=600
+want() {
+	case ",$ONLY," in *,all,* | *",$1,"*) return 0 ;; esac
+	return 1
+}
+
+dms() { timeout -s KILL 120 dmsetup --noudevsync "$@"; }
+
+# dev_by_serial NAME -> /dev/vdX
+dev_by_serial() {
+	for b in /sys/block/vd*; do
+		[ "$(cat "$b/serial" 2>/dev/null)" = "$1" ] && { echo "/dev/${b##*/}"; return 0; }
+	done
+	return 1
+}
+majmin() { cat "/sys/block/${1##*/}/dev"; }
+
+# sync_of NAME -> "a/b" from dmsetup status
+sync_of() {
+	dms status "$1" 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {print $i; exit}}'
+}
+# wait_sync NAME SECONDS: until a == b; prints the last a/b
+wait_sync() {
+	i=0 lim=$(($2 * 5))
+	while [ $i -lt $lim ]; do
+		s=$(sync_of "$1")
+		case "$s" in */*) [ "${s%/*}" = "${s#*/}" ] && { echo "$s"; return 0; } ;; esac
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "${s:-none}"
+	return 1
+}
+
+# The dm writes go around the legs' page cache: drop it before reading.
+drop_caches() {
+	sync
+	blockdev --flushbufs "$LEG0" "$LEG1" "$LOG0" "$LOG1" 2>/dev/null
+	echo 3 >/proc/sys/vm/drop_caches
+}
+# legs_equal [BYTES]: the two legs hold the same bytes (all, or the first N)
+legs_equal() {
+	drop_caches
+	if [ -n "${1:-}" ]; then cmp -s -n "$1" "$LEG0" "$LEG1"; else cmp -s "$LEG0" "$LEG1"; fi
+}
+# holds_pattern DEV: the first PAT_MB MiB of DEV are the pattern
+holds_pattern() {
+	drop_caches
+	cmp -s -n $((PAT_MB * 1048576)) /tmp/pattern "$1"
+}
+new_pattern() { dd if=/dev/urandom of=/tmp/pattern bs=1M count=$PAT_MB 2>/dev/null; }
+write_pattern() { dd if=/tmp/pattern of="/dev/mapper/$1" bs=64k conv=fsync 2>>"$LOGS/dd.err"; }
+
+stats_prev=/tmp/stats.prev
+: >$stats_prev
+# stats_line PHASE: request counts of this phase (diff of cmirrorctl stats)
+stats_line() {
+	cmirrorctl -s "$SOCK" stats >/tmp/stats.now 2>/dev/null || { info "stats $1: cmirrorctl failed"; return; }
+	cp /tmp/stats.now "$LOGS/stats-$1.txt"
+	line=$(awk 'NR == FNR { if ($2 ~ /^[0-9]+$/) prev[$1] = $2; next }
+		$1 ~ /^[A-Z_]+$/ && $2 ~ /^[0-9]+$/ { d = $2 - prev[$1]; if (d > 0) printf " %s=%d", $1, d }' \
+		$stats_prev /tmp/stats.now)
+	info "requests $1:$line"
+	cp /tmp/stats.now $stats_prev
+}
+
+# ---------------------------------------------------------- daemons
+start_corosync() {
+	corosync -f >>"$LOGS/corosync.log" 2>&1 &
+	COROPID=$!
+	i=0
+	while [ $i -lt 150 ]; do
+		corosync-quorumtool -s 2>/dev/null | grep -q 'Quorate: *Yes' && return 0
+		kill -0 $COROPID 2>/dev/null || return 1
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# start_cmirrord: foreground in the background; ready = the pid file names
+# this process and the control socket answers (it is opened last).
+start_cmirrord() {
+	rm -f "$PIDF"
+	echo "=== PHASE start cmirrord" >>"$DLOG"
+	cmirrord -f --log-level debug --pid-file "$PIDF" --control-socket "$SOCK" >>"$DLOG" 2>&1 &
+	CMPID=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		if [ "$(cat "$PIDF" 2>/dev/null)" = "$CMPID" ] &&
+			cmirrorctl -s "$SOCK" ping >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 $CMPID 2>/dev/null || return 1
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# ---------------------------------------------------------- scenarios
+# mirror_cycle NAME LOG FULLCMP: create, (re)sync, write, suspend/resume,
+# reload, remove.  LOG = "userspace <n> <uuid> [integrated_flush] <type>
+# <args>" (or a kernel log, "core 2 <rs> sync", for the control run).
+# FULLCMP=1: the legs must match entirely (sync/default modes resync them);
+# 0 (nosync): only the written range.
+mirror_cycle() {
+	name=$1 logspec=$2 full=$3
+	table="0 $SECT mirror $logspec 2 $LEG0MM 0 $LEG1MM 0 1 handle_errors"
+	cmpn=
+	[ "$full" = 1 ] || cmpn=$((PAT_MB * 1048576))
+	phase "$name create: $table"
+	if ! dms create "$name" --table "$table"; then
+		fail "$name/create" "dmsetup create failed: $table"
+		stats_line "$name"
+		return 1
+	fi
+	pass "$name/create" "$table"
+	s=$(wait_sync "$name" 120) && pass "$name/in-sync" "$s" ||
+		fail "$name/in-sync" "stuck at $s"
+	check "$name/legs-after-sync" "legs identical${cmpn:+ (first $cmpn bytes)}" legs_equal $cmpn
+
+	phase "$name write"
+	new_pattern
+	if write_pattern "$name" && holds_pattern "/dev/mapper/$name" &&
+		holds_pattern "$LEG0" && holds_pattern "$LEG1"; then
+		pass "$name/write" "$PAT_MB MiB written, both legs hold it"
+	else
+		fail "$name/write" "dd or leg contents wrong: $(tail -1 "$LOGS/dd.err")"
+	fi
+	phase "$name status"
+	st=$(dms status "$name")
+	info "$name status: $st"
+	case "$st" in *" 1 clustered-core"* | *" clustered-disk "*" A"* | *" 1 core"*) pass "$name/status" "$st" ;;
+	*) fail "$name/status" "unexpected: $st" ;; esac
+
+	phase "$name suspend"
+	dms suspend "$name" && phase "$name resume" && dms resume "$name" &&
+		s=$(wait_sync "$name" 30) && pass "$name/suspend-resume" "$s" ||
+		fail "$name/suspend-resume" "state $(dms info -c --noheadings -o attr "$name") sync $s"
+
+	# A reload is a new table (new luid) for the same uuid: CTR on the
+	# inactive table while the live one is still up, then the swap.
+	phase "$name reload"
+	cur=$(dms table "$name")
+	if dms load "$name" --table "$table" && dms resume "$name"; then
+		new_pattern
+		s=$(wait_sync "$name" 60)
+		if write_pattern "$name" && holds_pattern "$LEG0" && holds_pattern "$LEG1"; then
+			pass "$name/reload" "reloaded ($s), write after reload mirrored; table was: $cur"
+		else
+			fail "$name/reload" "write after reload not mirrored ($s)"
+		fi
+	else
+		fail "$name/reload" "dmsetup load/resume failed"
+	fi
+	FINAL_SYNC=$(sync_of "$name")
+	phase "$name remove"
+	check "$name/remove" "removed at $FINAL_SYNC" dms remove "$name"
+	stats_line "$name"
+}
+
+# disk_header DEV: "magic version nr_regions" of a dm-log disk header
+disk_header() {
+	drop_caches
+	od -A n -t u4 -N 16 "$1" | awk '{printf "%x %u %u", $1, $2, $3 + $4 * 4294967296}'
+}
+# disk_bits DEV NREG: the clean bits at byte 1024 as hex bytes
+disk_bits() {
+	drop_caches
+	od -A n -t x1 -j 1024 -N $((($2 + 7) / 8)) "$1" | tr -d ' \n'
+}
+
+# kernel_disk_compat NAME LOGDEV: the log cmirrord left must load with the
+# kernel's own "disk" log and show the sync count cmirrord last reported.
+kernel_disk_compat() {
+	name=$1 dev=$2 mm=$(majmin "$2") want=$FINAL_SYNC
+	hdr=$(disk_header "$dev")
+	bits=$(disk_bits "$dev" "$NREG")
+	info "$name on-disk: header(magic version nr_regions)=$hdr bits=$bits"
+	case "$hdr" in "4d695272 2 $NREG") pass "$name/disk-header" "$hdr" ;;
+	*) fail "$name/disk-header" "want 4d695272 2 $NREG, got $hdr" ;; esac
+	t="0 $SECT mirror disk 2 $mm $RS 2 $LEG0MM 0 $LEG1MM 0"
+	phase "$name kernel disk log: $t"
+	if ! dms create "$name-k" --table "$t"; then
+		fail "$name/kernel-disk-log" "kernel disk log create failed: $t"
+		return 1
+	fi
+	# The first status after resume: sync_count = popcount(clean bits).
+	got=$(sync_of "$name-k")
+	if [ "$got" = "$want" ]; then
+		pass "$name/kernel-disk-log" "kernel disk log on $mm shows $got like cmirrord"
+	else
+		fail "$name/kernel-disk-log" "kernel disk log shows $got, cmirrord had $want"
+	fi
+	wait_sync "$name-k" 60 >/dev/null
+	dms remove "$name-k" || fail "$name/kernel-disk-log-remove" "remove failed"
+}
+
+# kill9 NAME LOGARGS: kill -9 cmirrord while a dd runs on the mirror, start
+# it again; the dd must finish and the legs match after the resync.
+kill9() {
+	name=$1 logargs=$2
+	table="0 $SECT mirror userspace $logargs 2 $LEG0MM 0 $LEG1MM 0 1 handle_errors"
+	phase "$name create: $table"
+	dms create "$name" --table "$table" || { fail "$name/create" "$table"; return 1; }
+	s=$(wait_sync "$name" 120) || { fail "$name/in-sync" "stuck at $s"; }
+	dd if=/dev/urandom of=/tmp/big bs=1M count=24 2>/dev/null
+	phase "$name dd + kill -9"
+	dd if=/tmp/big of="/dev/mapper/$name" bs=64k conv=fsync 2>"$LOGS/dd-$name.err" &
+	ddpid=$!
+	sleep 0.5
+	running=no
+	kill -0 $ddpid 2>/dev/null && running=yes
+	kill -9 "$CMPID"
+	wait "$CMPID" 2>/dev/null
+	info "$name: cmirrord $CMPID killed (dd running: $running)"
+	sleep 1
+	phase "$name restart"
+	if start_cmirrord; then
+		pass "$name/restart" "cmirrord restarted (pid $CMPID)"
+	else
+		fail "$name/restart" "cmirrord did not come back: $(grep -v "^===" "$DLOG" | tail -3 | tr '\n' '|')"
+	fi
+	i=0
+	while kill -0 $ddpid 2>/dev/null && [ $i -lt 900 ]; do sleep 0.2; i=$((i + 1)); done
+	if kill -0 $ddpid 2>/dev/null; then
+		fail "$name/dd-completes" "dd still blocked after 180 s"
+		kill -9 $ddpid 2>/dev/null
+	elif wait $ddpid; then
+		pass "$name/dd-completes" "dd finished ($(tail -1 "$LOGS/dd-$name.err")), running at kill: $running"
+	else
+		fail "$name/dd-completes" "dd failed: $(tail -1 "$LOGS/dd-$name.err")"
+	fi
+	s=$(wait_sync "$name" 180) && pass "$name/resync" "$s" || fail "$name/resync" "stuck at $s"
+	drop_caches
+	if legs_equal && cmp -s -n $((24 * 1048576)) /tmp/big "$LEG1"; then
+		pass "$name/legs" "legs identical and hold the data"
+	else
+		fail "$name/legs" "legs differ after resync"
+	fi
+	FINAL_SYNC=$(sync_of "$name")
+	phase "$name remove"
+	check "$name/remove" "removed" dms remove "$name"
+	stats_line "$name"
+}
+
+# ---------------------------------------------------------------- finish
+save_logs() {
+	dmesg >"$LOGS/dmesg.txt" 2>&1
+	cmirrorctl -s "$SOCK" stats >"$LOGS/stats-final.txt" 2>&1
+	cmirrorctl -s "$SOCK" dump >"$LOGS/ring.txt" 2>&1
+	cp /proc/cmdline "$LOGS/cmdline.txt"
+	sync
+	[ -n "$OUTDEV" ] && tar -cf "$OUTDEV" -C /tmp logs && sync
+}
+
+watchdog() {
+	sleep "$WD"
+	echo "KTEST watchdog FAIL guest tests still running after ${WD}s (last phase: $(grep '^=== PHASE' "$DLOG" | tail -1))"
+	dmesg | tail -20 | sed 's/^/KLOG /'
+	save_logs
+	echo "KTEST-DONE"
+	poweroff -f
+}
+
+# ---------------------------------------------------------------- setup
+mkdir -p /tmp /run /dev/shm /var/run
+mountpoint -q /proc || mount -t proc proc /proc
+mountpoint -q /sys || mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+mkdir -p "$LOGS"
+: >"$DLOG"
+watchdog &
+WDPID=$!
+
+modprobe -a dm-mod dm-log dm-region-hash dm-mirror dm-log-userspace virtio_pci virtio_blk
+i=0
+while ! dev_by_serial out >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+LEG0=$(dev_by_serial leg0) LEG1=$(dev_by_serial leg1)
+LOG0=$(dev_by_serial log0) LOG1=$(dev_by_serial log1) OUTDEV=$(dev_by_serial out)
+if [ -d /sys/module/dm_log_userspace ] && [ -c /dev/mapper/control ] &&
+	[ -n "$LEG0" ] && [ -n "$LEG1" ] && [ -n "$LOG0" ] && [ -n "$LOG1" ]; then
+	pass boot "kernel $(uname -r), $(cut -d' ' -f1 /proc/modules | tr '\n' ' '), legs $LEG0 $LEG1 logs $LOG0 $LOG1"
+else
+	fail boot "modules or disks missing: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ') $(ls /sys/block)"
+fi
+LEG0MM=$(majmin "$LEG0") LEG1MM=$(majmin "$LEG1")
+SECT=$(blockdev --getsz "$LEG0")
+NREG=$(((SECT + RS - 1) / RS))
+info "legs $LEG0MM $LEG1MM, $SECT sectors, region $RS, $NREG regions"
+
+if [ "$ONLY" != boot ]; then
+	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+	if start_corosync; then
+		pass corosync "single node quorate: $(corosync-quorumtool -s 2>/dev/null | grep -E 'Nodes|Quorate' | tr -s ' ' | tr '\n' ' ')"
+	else
+		fail corosync "not quorate: $(tail -5 "$LOGS/corosync.log" | tr '\n' '|')"
+	fi
+	if start_cmirrord; then
+		pass cmirrord-start "ready, pid $CMPID: $(cmirrorctl -s "$SOCK" status 2>&1 | head -3 | tr '\n' ' ')"
+	else
+		fail cmirrord-start "not ready (exit or timeout): $(grep -v "^===" "$DLOG" | tail -5 | tr '\n' '|')"
+	fi
+	stats_line start
+fi
+
+# Control run with the kernel's own core log: proves the harness (sync wait,
+# leg comparison, reload) independently of cmirrord.
+if want kcore; then
+	dd if=/dev/urandom of="$LEG0" bs=1M conv=fsync 2>/dev/null
+	mirror_cycle kcore "core 2 $RS sync" 1
+fi
+
+if [ "$ONLY" != boot ] && kill -0 "${CMPID:-0}" 2>/dev/null; then
+	if want core-sync; then
+		# leg0 random, leg1 zero: "sync" must copy leg0 onto leg1.
+		dd if=/dev/urandom of="$LEG0" bs=1M conv=fsync 2>/dev/null
+		mirror_cycle core-sync "userspace 4 ktest-core-sync clustered-core $RS sync" 1
+	fi
+	want core-nosync && mirror_cycle core-nosync "userspace 4 ktest-core-nosync clustered-core $RS nosync" 0
+	if want disk; then
+		# A zeroed log device has no magic: a fresh log, all regions resynced.
+		dd if=/dev/zero of="$LOG0" bs=1M count=1 conv=fsync 2>/dev/null
+		mirror_cycle disk "userspace 4 ktest-disk clustered-disk $(majmin "$LOG0") $RS" 1 &&
+			kernel_disk_compat disk "$LOG0"
+		# And back: the log the kernel just wrote is taken as it is.
+		FINAL_SYNC=
+		phase "disk-reverse create"
+		t="0 $SECT mirror userspace 4 ktest-disk-rev clustered-disk $(majmin "$LOG0") $RS 2 $LEG0MM 0 $LEG1MM 0"
+		if dms create disk-rev --table "$t"; then
+			s=$(sync_of disk-rev)
+			[ "$s" = "$NREG/$NREG" ] && pass disk-reverse "kernel-written log loaded by cmirrord: $s at once" ||
+				fail disk-reverse "kernel-written log loaded as $s, want $NREG/$NREG"
+			wait_sync disk-rev 60 >/dev/null
+			dms remove disk-rev || fail disk-reverse-remove "remove failed"
+		else
+			fail disk-reverse "create failed: $t"
+		fi
+		stats_line disk-reverse
+	fi
+	want iflush && mirror_cycle iflush "userspace 5 ktest-iflush integrated_flush clustered-core $RS nosync" 0
+	if want iflush-disk; then
+		dd if=/dev/zero of="$LOG1" bs=1M count=1 conv=fsync 2>/dev/null
+		mirror_cycle iflush-disk "userspace 5 ktest-iflush-disk integrated_flush clustered-disk $(majmin "$LOG1") $RS" 1 &&
+			kernel_disk_compat iflush-disk "$LOG1"
+	fi
+	want kill9 && kill9 kill9-disk "4 ktest-kill9-disk clustered-disk $(majmin "$LOG0") $RS"
+	want kill9-core && kill9 kill9-core "4 ktest-kill9-core clustered-core $RS nosync"
+	if want kill9; then
+		kernel_disk_compat kill9-disk "$LOG0"
+	fi
+
+	phase "shutdown"
+	stats_line end
+	# Request types as the daemon logged them (debug), for the evidence.
+	info "logged request types: $(grep -oE '\b(CTR|DTR|PRESUSPEND|POSTSUSPEND|RESUME|GET_REGION_SIZE|IS_CLEAN|IN_SYNC|FLUSH|MARK_REGION|CLEAR_REGION|GET_RESYNC_WORK|SET_REGION_SYNC|GET_SYNC_COUNT|STATUS_INFO|STATUS_TABLE|IS_REMOTE_RECOVERING)\b' "$DLOG" | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')"
+	info "daemon warnings/errors: $(grep -ciE 'warn|error|fail' "$DLOG")"
+	kill -TERM "$CMPID"
+	i=0
+	while kill -0 "$CMPID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	if kill -0 "$CMPID" 2>/dev/null; then
+		fail cmirrord-stop "still running 10 s after SIGTERM"
+		kill -9 "$CMPID"
+	else
+		wait "$CMPID"
+		rc=$?
+		[ $rc = 0 ] && pass cmirrord-stop "exited 0 on SIGTERM" || fail cmirrord-stop "exit status $rc"
+	fi
+	kill -TERM "$COROPID" 2>/dev/null
+fi
+
+dmesg | grep -E 'device-mapper|dm-log|dm_log|mirror' | tail -40 | sed 's/^/KLOG /'
+kill "$WDPID" 2>/dev/null
+save_logs
+info "passed $NPASS failed $NFAIL"
+echo "KTEST-DONE"
