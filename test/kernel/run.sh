@@ -95,6 +95,9 @@ tar -xf "$RUN/out.img" -C "$RUN/logs" 2>/dev/null &&
 
 tr -d '\r' <"$CONSOLE" >"$RUN/console.txt"
 grep -a '^KTEST-BOOT' "$RUN/console.txt" >&2
+# KINFO: request counts per phase (from cmirrorctl stats) and other facts;
+# KLOG: the kernel's dm messages.
+grep -a -E '^(KINFO|KLOG) ' "$RUN/console.txt" >&2
 grep -a '^KTEST ' "$RUN/console.txt" >"$RUN/results.txt"
 cat "$RUN/results.txt"
 npass=$(grep -c '^KTEST [^ ]* PASS' "$RUN/results.txt")
