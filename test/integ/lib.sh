@@ -442,14 +442,21 @@ h_teardown() {
 	for i in $(seq "$H_N"); do
 		h__kill "$i" corosync TERM 5 >/dev/null 2>&1 || h__kill "$i" corosync KILL 5
 	done
+	# On failure: the daemon logs' tails here; everything else is kept in
+	# $H_ARTIFACTS when set (run-integ.sh sets it), else shown here.
 	if [ "$rc" != 0 ]; then
 		for i in $(seq "$H_N"); do
 			for f in "$H_DIR/n$i"/log/*.log; do
 				[ -s "$f" ] || continue
+				case ${f##*/} in
+				cmirrord*) ;;
+				*) [ -n "${H_ARTIFACTS:-}" ] && continue ;;
+				esac
 				echo "---- tail of node $i ${f##*/} ----" >&2
-				tail -25 "$f" >&2
+				tail -15 "$f" >&2
 			done
 		done
+		[ -z "${H_ARTIFACTS:-}" ] || h_log "node logs: $H_ARTIFACTS/"
 	fi
 	if [ -n "${H_ARTIFACTS:-}" ]; then
 		mkdir -p "$H_ARTIFACTS"
