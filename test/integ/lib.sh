@@ -39,6 +39,8 @@
 #
 # Environment:
 #   top_builddir    build dir with cmirrord, cmirror-ksim, cmirrorctl
+#                   (default: build/ of the source tree if configured, else cwd)
+#   H_CMIRRORD, H_KSIM, H_CMIRRORCTL  override one binary
 #   H_BASE          parent of run dirs (default /tmp/cmirror-integ)
 #   H_ARTIFACTS     if set, h_teardown copies the nodes' logs there
 #   H_KEEP=1        h_teardown leaves $H_DIR in place
@@ -60,8 +62,11 @@ H_RUN=
 H_DIR=
 H_POLL=0.1	# between two queries of an external tool with no event API
 
-top_builddir=${top_builddir:-$(pwd)}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+if [ -z "${top_builddir:-}" ]; then
+	# Run by hand: the build of scripts/test.sh, else the current dir.
+	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
+fi
 export top_builddir top_srcdir
 
 h_log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
@@ -75,22 +80,24 @@ h_pid_file() { echo "$H_DIR/n$1/run/cmirrord.pid"; }
 h_addr() { echo "$H_SUBNET.$1"; }
 
 # Start time of a pid (field 22 of /proc/PID/stat): with the pid it names a
-# process uniquely, so a recycled pid is not taken for a live owner.
+# process uniquely, so a recycled pid is not taken for a live owner.  A
+# zombie (an owner killed but not yet reaped) has none: it is dead.
 h__starttime() {
 	[ -r "/proc/$1/stat" ] || return 1
-	awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null
+	awk '{ sub(/.*\) /, ""); if ($1 == "Z" || $1 == "X") exit 1; print $20 }' \
+		"/proc/$1/stat" 2>/dev/null
 }
 
 h__owner_alive() {	# RUN_ID
-	local pid st f=$H_BASE/$1/owner
+	local pid st now f=$H_BASE/$1/owner
 	if [ -r "$f" ]; then
 		read -r pid st <"$f" || return 1
 	else
 		pid=${1#"$H_PREFIX"-}; pid=${pid%%-*}; st=
 	fi
 	case $pid in ''|*[!0-9]*) return 1 ;; esac
-	[ -d "/proc/$pid" ] || return 1
-	[ -z "$st" ] || [ "$(h__starttime "$pid")" = "$st" ]
+	now=$(h__starttime "$pid") || return 1
+	[ -z "$st" ] || [ "$now" = "$st" ]
 }
 
 # Kill every process left in a namespace (by pid), then delete it.
