@@ -192,6 +192,8 @@ check_suite() {
 	rc=0
 	if [ ${#run[@]} -gt 0 ]; then
 		rm -f "$d/test-suite.log"
+		# bounded: a hung unit test must not hang CI
+		timeout --kill-after=30 "${UNIT_TIMEOUT:-1200}" \
 		make -C "$d" -j"$JOBS" "${MAKEV[@]}" check-TESTS TESTS="${run[*]}" \
 			check_PROGRAMS="${built[*]}" >>"$log" 2>&1 </dev/null
 		rc=$?
@@ -205,7 +207,8 @@ check_suite() {
 			continue
 		fi
 		res=$(sed -n 's/^:test-result: *//p' "$trs" | sort -u | tr '\n' ' ')
-		case " $res" in
+		res=${res% }
+		case " $res " in
 		*" FAIL "*|*" ERROR "*|*" XPASS "*) record "$pfx:$(tname "$t")" fail "$res" ;;
 		" SKIP ") record "$pfx:$(tname "$t")" skip ;;
 		*) record "$pfx:$(tname "$t")" pass ;;
