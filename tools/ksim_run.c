@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The write workload and the resync loop, in dm-raid1's order:
+ *   write:  IN_SYNC per region; if not in sync IS_REMOTE_RECOVERING (yes:
+ *           defer the write and try later); mark (MARK_REGION + FLUSH, or
+ *           marks inside FLUSH with integrated_flush); write the legs under
+ *           the region lock (both if in sync, leg0 only if not: the nosync
+ *           write); CLEAR_REGION (+ FLUSH, or the kernel's delayed FLUSH
+ *           3 s later in integrated mode).
+ *   resync: GET_RESYNC_WORK -> copy leg0 to leg1 under the lock ->
+ *           SET_REGION_SYNC(r, 1) -> CLEAR_REGION(r) (+ FLUSH).
+ * A local check asks IS_CLEAN for a region we hold marked: it must be 0.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksim.h"
+
+#define DEFER_MAX	16u
+#define DELAYED_FLUSH_MS	3000u	/* the kernel's 3*HZ */
+#define CHECK_EVERY	8u		/* local IS_CLEAN check period */
+#define RESYNC_RECHECK_MS	200u
+
+struct kwrite {
+	uint64_t regs[ULOG_MAX_REGIONS];
+	unsigned n;
+	uint64_t due_ms, first_ms;
+	unsigned backoff_ms;
+};
+
+static void put_regions(uint8_t *buf, const uint64_t *regs, unsigned n)
+{
+	unsigned i;
+
+	/* mark_list/clear_list are filled at the head: newest first. */
+	for (i = 0; i < n; i++)
+		ulog_put_u64(buf + 8 * i, regs[n - 1 - i]);
+}
+
+int ksim_delayed_flush(struct ksim *k, bool force)
+{
+	int r;
+
+	if (!k->flush_due_ms || (!force && ksim_now_ms() < k->flush_due_ms))
+		return 0;
+	k->flush_due_ms = 0;
+	r = ksim_request(k, DM_ULOG_FLUSH, NULL, 0, NULL, 0, NULL);
+	if (r < 0)
+		return r;
+	k->c.flushes++;
+	return 0;
+}
+
+/* Clears of a batch, then the commit the kernel sends for them. */
+static int send_clears(struct ksim *k, const uint64_t *regs, unsigned n)
+{
+	uint8_t buf[ULOG_MAX_REGIONS * 8];
+	unsigned i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		ksim_journal(k, 'C', regs[i]);
+	put_regions(buf, regs, n);
+	r = ksim_request(k, DM_ULOG_CLEAR_REGION, buf, n * 8, NULL, 0, NULL);
+	if (r < 0)
+		return r;
+	k->c.clears += n;
+	if (k->o.mode == KSIM_MODE_INTEGRATED) {
+		/* Clear-only flush: a FLUSH 3 s later unless one is pending;
+		 * a mark-carrying FLUSH before then cancels it. */
+		if (!k->flush_due_ms)
+			k->flush_due_ms = ksim_now_ms() + DELAYED_FLUSH_MS;
+		return 0;
+	}
+	r = ksim_request(k, DM_ULOG_FLUSH, NULL, 0, NULL, 0, NULL);
+	if (r == 0)
+		k->c.flushes++;
+	return r;
+}
+
+static int send_marks(struct ksim *k, const uint64_t *regs, unsigned n)
+{
+	uint8_t buf[ULOG_MAX_REGIONS * 8];
+	unsigned i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		ksim_journal(k, 'M', regs[i]);
+	put_regions(buf, regs, n);
+	if (k->o.mode == KSIM_MODE_INTEGRATED) {
+		k->flush_due_ms = 0;
+		r = ksim_request(k, DM_ULOG_FLUSH, buf, n * 8, NULL, 0, NULL);
+	} else {
+		r = ksim_request(k, DM_ULOG_MARK_REGION, buf, n * 8, NULL, 0,
+				 NULL);
+		if (r == 0)
+			r = ksim_request(k, DM_ULOG_FLUSH, NULL, 0, NULL, 0,
+					 NULL);
+	}
+	if (r < 0)
+		return r;
+	k->c.marks += n;
+	k->c.flushes++;
+	return 0;
+}
+
+/* 1 = done, 0 = deferred (a region is being recovered elsewhere), -errno. */
+static int try_write(struct ksim *k, struct kwrite *w)
+{
+	bool insync[ULOG_MAX_REGIONS];
+	uint8_t out[16];
+	uint32_t olen;
+	unsigned i;
+	int r;
+
+	for (i = 0; i < w->n; i++) {
+		int64_t v;
+
+		r = ksim_req_u64(k, DM_ULOG_IN_SYNC, w->regs[i], true, &v);
+		if (r < 0)
+			return r;
+		insync[i] = v == 1;
+		if (insync[i])
+			continue;
+		ulog_put_u64(out, w->regs[i]);
+		r = ksim_request(k, DM_ULOG_IS_REMOTE_RECOVERING, out, 8, out,
+				 sizeof(out), &olen);
+		if (r < 0)
+			return r;
+		if (olen < 16)
+			return -EBADMSG;
+		if ((int64_t)ulog_get_u64(out) != 0)
+			return 0;
+	}
+	r = send_marks(k, w->regs, w->n);
+	if (r < 0)
+		return r;
+	for (i = 0; i < w->n; i++)
+		ksim_journal(k, 'W', w->regs[i]);
+	if (k->c.writes % CHECK_EVERY == 0) {
+		int64_t clean;
+		uint64_t reg = w->regs[ksim_rand(k) % w->n];
+
+		r = ksim_req_u64(k, DM_ULOG_IS_CLEAN, reg, true, &clean);
+		if (r < 0)
+			return r;
+		if (clean != 0) {
+			k->c.violations++;
+			fprintf(stderr, "ksim[%s]: VIOLATION: region %" PRIu64
+				" marked by us but IS_CLEAN=%" PRId64 "\n",
+				k->o.node, reg, clean);
+		}
+	}
+	for (i = 0; i < w->n; i++) {
+		r = ksim_lock_region(k, w->regs[i], true);
+		if (r == 0)
+			r = ksim_write_region(k, w->regs[i], insync[i]);
+		(void)ksim_lock_region(k, w->regs[i], false);
+		if (r < 0)
+			return r;
+	}
+	r = send_clears(k, w->regs, w->n);
+	if (r < 0)
+		return r;
+	k->c.writes++;
+	return 1;
+}
+
+int ksim_resync_step(struct ksim *k)
+{
+	uint8_t out[16];
+	uint32_t olen = 0;
+	uint64_t reg;
+	int r;
+
+	r = ksim_request(k, DM_ULOG_GET_RESYNC_WORK, NULL, 0, out, sizeof(out),
+			 &olen);
+	if (r < 0)
+		return r;
+	if (olen < 16)
+		return -EBADMSG;
+	if ((int64_t)ulog_get_u64(out) == 0)
+		return 0;
+	reg = ulog_get_u64(out + 8);
+	if (reg >= k->region_count) {
+		fprintf(stderr, "ksim[%s]: VIOLATION: resync work %" PRIu64
+			" >= region count %" PRIu64 "\n", k->o.node, reg,
+			k->region_count);
+		k->c.violations++;
+		return 0;
+	}
+	r = ksim_lock_region(k, reg, true);
+	if (r == 0)
+		r = ksim_copy_region(k, reg);
+	(void)ksim_lock_region(k, reg, false);
+	if (r < 0)
+		return r;
+	ksim_journal(k, 'R', reg);
+	ulog_put_u64(out, reg);
+	ulog_put_u64(out + 8, 1);
+	r = ksim_request(k, DM_ULOG_SET_REGION_SYNC, out, 16, NULL, 0, NULL);
+	if (r < 0)
+		return r;
+	k->c.resynced++;
+	r = send_clears(k, &reg, 1);
+	return r < 0 ? r : 1;
+}
+
+int ksim_cmd_resync(struct ksim *k)
+{
+	int r;
+
+	while (!ksim_stop) {
+		r = ksim_resync_step(k);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
+			break;
+		}
+	}
+	return ksim_delayed_flush(k, true);
+}
+
+static void pick(struct ksim *k, struct kwrite *w)
+{
+	uint64_t hi = k->o.reg_hi, lo = k->o.reg_lo, span, start;
+	unsigned i;
+
+	if (hi >= k->region_count)
+		hi = k->region_count - 1;
+	if (lo > hi)
+		lo = hi;
+	span = hi - lo + 1;
+	w->n = k->o.burst;
+	if (w->n > ULOG_MAX_REGIONS)
+		w->n = ULOG_MAX_REGIONS;
+	if (w->n > span)
+		w->n = (unsigned)span;
+	start = ksim_rand(k) % span;
+	for (i = 0; i < w->n; i++)
+		w->regs[i] = lo + (start + i) % span;
+}
+
+static void summary(struct ksim *k)
+{
+	printf("ksim: node=%s writes=%" PRIu64 " marks=%" PRIu64 " clears=%"
+	       PRIu64 " flushes=%" PRIu64 " resynced=%" PRIu64 " retries=%"
+	       PRIu64 " reconnects=%" PRIu64 " violations=%" PRIu64 "\n",
+	       k->o.node, k->c.writes, k->c.marks, k->c.clears, k->c.flushes,
+	       k->c.resynced, k->c.retries, k->c.reconnects, k->c.violations);
+	fflush(stdout);
+}
+
+/* Pick what to do next: a due deferred write, a new write, resync, or a
+ * nap until something is due.  Returns <0 on error, 0 when finished. */
+static int workload(struct ksim *k)
+{
+	struct kwrite q[DEFER_MAX];
+	unsigned nq = 0, i;
+	bool resync_idle = !k->o.resync;
+	uint64_t resync_next = 0, started = 0;
+	int r;
+
+	for (;;) {
+		uint64_t now = ksim_now_ms(), next_due = UINT64_MAX;
+		struct kwrite w;
+		bool did = false;
+
+		r = ksim_delayed_flush(k, false);
+		if (r < 0)
+			return r;
+		if (ksim_stop)
+			break;
+		if (k->o.writes && k->c.writes >= k->o.writes && nq == 0)
+			break;
+		/* A deferred write whose backoff is over. */
+		for (i = 0; i < nq; i++) {
+			if (q[i].due_ms <= now)
+				break;
+			if (q[i].due_ms < next_due)
+				next_due = q[i].due_ms;
+		}
+		if (i < nq) {
+			w = q[i];
+			q[i] = q[--nq];
+			did = true;
+		} else if ((!k->o.writes || started < k->o.writes) &&
+			   nq < DEFER_MAX) {
+			pick(k, &w);
+			w.first_ms = now;
+			w.backoff_ms = 5;
+			started++;
+			did = true;
+		}
+		if (did) {
+			r = try_write(k, &w);
+			if (r < 0)
+				return r;
+			if (r == 0) {
+				if (now - w.first_ms >
+				    (uint64_t)k->o.reconnect_s * 1000u) {
+					k->c.violations++;
+					fprintf(stderr, "ksim[%s]: VIOLATION: "
+						"write to region %" PRIu64
+						" deferred for %u s\n",
+						k->o.node, w.regs[0],
+						k->o.reconnect_s);
+					continue;
+				}
+				k->c.deferred++;
+				w.due_ms = now + w.backoff_ms;
+				if (w.backoff_ms < 500)
+					w.backoff_ms *= 2;
+				q[nq++] = w;
+			}
+		}
+		if (!resync_idle || (k->o.resync && now >= resync_next)) {
+			r = ksim_resync_step(k);
+			if (r < 0)
+				return r;
+			resync_idle = r == 0;
+			if (resync_idle)
+				resync_next = now + RESYNC_RECHECK_MS;
+			did = did || r > 0;
+		}
+		if (!did) {
+			uint64_t until = next_due;
+
+			if (k->o.resync && resync_next < until)
+				until = resync_next;
+			if (k->flush_due_ms && k->flush_due_ms < until)
+				until = k->flush_due_ms;
+			if (until == UINT64_MAX)
+				until = now + 100;
+			ksim_nap_ms(until > now ? (unsigned)(until - now) : 1);
+		}
+	}
+	if (k->o.resync && !ksim_stop) {
+		r = ksim_cmd_resync(k);
+		if (r < 0)
+			return r;
+	}
+	return ksim_delayed_flush(k, true);
+}
+
+int ksim_cmd_run(struct ksim *k)
+{
+	int r;
+
+	if (k->o.no_up) {
+		r = ksim_geometry(k);
+		if (r == 0)
+			k->table_up = true;
+	} else {
+		r = ksim_cmd_up(k);
+	}
+	if (r < 0) {
+		fprintf(stderr, "ksim[%s]: bringing the log up: %s\n",
+			k->o.node, strerror(-r));
+		return 2;
+	}
+	r = ksim_data_open(k, false, true);
+	if (r < 0) {
+		fprintf(stderr, "ksim: state dir: %s\n", strerror(-r));
+		return 2;
+	}
+	r = workload(k);
+	if (r == 0 && k->o.down)
+		r = ksim_cmd_down(k);
+	summary(k);
+	if (r < 0) {
+		fprintf(stderr, "ksim[%s]: run failed: %s\n", k->o.node,
+			strerror(-r));
+		return 2;
+	}
+	return k->c.violations ? 1 : 0;
+}
