@@ -21,6 +21,7 @@
 #define KSIM_SLOTS	8u	/* node slots per region in the leg files */
 #define KSIM_SLOT_SIZE	8u
 #define KSIM_REGION_BYTES	(KSIM_SLOTS * KSIM_SLOT_SIZE)
+#define KSIM_LAZY_MAX	64u	/* --lazy-clear bound */
 
 enum ksim_mode { KSIM_MODE_MARK, KSIM_MODE_INTEGRATED };
 
@@ -42,6 +43,7 @@ struct ksim_opts {
 	unsigned burst;
 	enum ksim_mode mode;
 	bool resync, no_up, down;
+	unsigned lazy_clear;		/* clears held back by N writes */
 	/* wait-sync */
 	uint64_t count;			/* UINT64_MAX: region_count */
 	bool have_count;

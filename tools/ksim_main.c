@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	      "  up | down\n"
 	      "  run [--no-up] [--writes N] [--regions A:B] [--burst K]\n"
 	      "      [--mode integrated|mark] [--resync|--no-resync] [--down]\n"
+	      "      [--lazy-clear N]  (clear a write's regions N writes later,\n"
+	      "      as the region hash does while I/O is in flight)\n"
 	      "  resync\n"
 	      "  wait-sync [--count N] [--max-seconds S]\n"
 	      "  query in_sync|is_clean|remote_recovering REGION\n"
@@ -50,7 +52,7 @@ enum {
 	O_SOCKET = 256, O_UUID, O_LUID, O_CTR, O_STATE, O_NODE, O_SLOT,
 	O_TIMEOUT, O_RECONNECT, O_SEED, O_QUIET, O_STATS, O_NOUP, O_WRITES,
 	O_REGIONS, O_BURST, O_MODE, O_RESYNC, O_NORESYNC, O_DOWN, O_COUNT,
-	O_MAXSEC, O_HELP,
+	O_MAXSEC, O_LAZY, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -76,6 +78,7 @@ static const struct option longopts[] = {
 	{ "down", no_argument, NULL, O_DOWN },
 	{ "count", required_argument, NULL, O_COUNT },
 	{ "max-seconds", required_argument, NULL, O_MAXSEC },
+	{ "lazy-clear", required_argument, NULL, O_LAZY },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -175,6 +178,10 @@ static int parse_opts(int argc, char **argv, struct ksim_opts *o)
 		case O_MAXSEC:
 			r = num("max-seconds", optarg, 0, 86400, &v);
 			o->max_seconds = (unsigned)v;
+			break;
+		case O_LAZY:
+			r = num("lazy-clear", optarg, 0, KSIM_LAZY_MAX, &v);
+			o->lazy_clear = (unsigned)v;
 			break;
 		case 'h': case O_HELP:
 			usage(stdout);

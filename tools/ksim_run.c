@@ -32,6 +32,10 @@ struct kwrite {
 	unsigned backoff_ms;
 };
 
+/* --lazy-clear: completed writes whose clears are held back (FIFO). */
+static struct kwrite held[KSIM_LAZY_MAX + 1];
+static unsigned held_head, held_n;
+
 static void put_regions(uint8_t *buf, const uint64_t *regs, unsigned n)
 {
 	unsigned i;
@@ -108,6 +112,46 @@ static int send_marks(struct ksim *k, const uint64_t *regs, unsigned n)
 	return 0;
 }
 
+static bool held_by_newer(uint64_t reg)
+{
+	unsigned i, j;
+
+	for (i = 0; i < held_n; i++) {
+		const struct kwrite *h = &held[(held_head + i) %
+					       (KSIM_LAZY_MAX + 1)];
+
+		for (j = 0; j < h->n; j++)
+			if (h->regs[j] == reg)
+				return true;
+	}
+	return false;
+}
+
+/* Clear the oldest held writes until at most `keep` remain; a region a
+ * newer held write still covers stays marked (the region hash clears a
+ * region only once its last pending write is done). */
+static int release_held(struct ksim *k, unsigned keep)
+{
+	while (held_n > keep) {
+		struct kwrite w = held[held_head];
+		uint64_t regs[ULOG_MAX_REGIONS];
+		unsigned i, n = 0;
+		int r;
+
+		held_head = (held_head + 1) % (KSIM_LAZY_MAX + 1);
+		held_n--;
+		for (i = 0; i < w.n; i++)
+			if (!held_by_newer(w.regs[i]))
+				regs[n++] = w.regs[i];
+		if (!n)
+			continue;
+		r = send_clears(k, regs, n);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* 1 = done, 0 = deferred (a region is being recovered elsewhere), -errno. */
 static int try_write(struct ksim *k, struct kwrite *w)
 {
@@ -163,11 +207,14 @@ static int try_write(struct ksim *k, struct kwrite *w)
 		if (r < 0)
 			return r;
 	}
-	r = send_clears(k, w->regs, w->n);
-	if (r < 0)
-		return r;
 	k->c.writes++;
-	return 1;
+	if (!k->o.lazy_clear) {
+		r = send_clears(k, w->regs, w->n);
+		return r < 0 ? r : 1;
+	}
+	held[(held_head + held_n++) % (KSIM_LAZY_MAX + 1)] = *w;
+	r = release_held(k, k->o.lazy_clear);
+	return r < 0 ? r : 1;
 }
 
 int ksim_resync_step(struct ksim *k)
@@ -339,6 +386,9 @@ static int workload(struct ksim *k)
 			ksim_nap_ms(until > now ? (unsigned)(until - now) : 1);
 		}
 	}
+	r = release_held(k, 0);
+	if (r < 0)
+		return r;
 	if (k->o.resync && !ksim_stop) {
 		r = ksim_cmd_resync(k);
 		if (r < 0)
