@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internal helpers shared by the region state machine files (lib/rlog.c,
- * lib/rlog_merge.c).  Not part of the rlog.h contract.
+ * lib/rlog_merge.c, lib/rlog_status.c).  Not part of the rlog.h contract.
  */
 #ifndef CMIRROR_RLOG_SM_H
 #define CMIRROR_RLOG_SM_H
@@ -31,5 +31,9 @@ bool rlog_sm_unhalt(struct rlog *l, uint32_t node);
 /* Make a region out of sync (and dirty): keeps sync_count, the cursor and
  * the touched flags right.  True when the sync bit changed. */
 bool rlog_sm_make_out_of_sync(struct rlog *l, uint64_t region);
+
+/* STATUS_INFO / STATUS_TABLE strings (lib/rlog_status.c). */
+int rlog_sm_status_info(const struct rlog *l, struct rlog_result *res);
+int rlog_sm_status_table(const struct rlog *l, struct rlog_result *res);
 
 #endif
