@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Bit sets in the kernel dm-log layout (byte i/8, bit i%8).
+ *
+ * The scans work a 64-bit word at a time: eight bytes of the layout read as
+ * a little-endian u64 put bit i at position i%64, so the byte layout and a
+ * word-wise view agree on every host.  Storage is rounded to 32-bit words,
+ * so the last 64-bit word may be only half backed by memory; load_word()
+ * and store_word() handle that tail.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmirror/bitmap.h"
+
+/* Largest bit count whose byte size still fits a size_t. */
+#define BITMAP_MAX_BITS	((uint64_t)(SIZE_MAX / 8) - 31)
+
+size_t bitmap_bytes_for(uint64_t nbits)
+{
+	return (size_t)((nbits + 31) / 32) * 4;
+}
+
+static size_t nwords(const struct bitmap *b)
+{
+	return (b->nbytes + 7) / 8;
+}
+
+static uint64_t load_word(const struct bitmap *b, size_t w)
+{
+	size_t off = w * 8;
+	uint64_t v = 0;
+
+	/* Fixed-size copy in the common case compiles to one load. */
+	if (b->nbytes - off >= 8)
+		memcpy(&v, b->bits + off, 8);
+	else
+		memcpy(&v, b->bits + off, b->nbytes - off);
+	return le64toh(v);
+}
+
+static void store_word(struct bitmap *b, size_t w, uint64_t v)
+{
+	size_t off = w * 8;
+	size_t n = b->nbytes - off < 8 ? b->nbytes - off : 8;
+
+	v = htole64(v);
+	memcpy(b->bits + off, &v, n);
+}
+
+/* Mask of the bits of word w that are below nbits. */
+static uint64_t valid_mask(const struct bitmap *b, size_t w)
+{
+	uint64_t first = (uint64_t)w * 64;
+
+	if (b->nbits >= first + 64)
+		return UINT64_MAX;
+	if (b->nbits <= first)
+		return 0;
+	return (UINT64_C(1) << (b->nbits - first)) - 1;
+}
+
+void bitmap_trim(struct bitmap *b)
+{
+	size_t w;
+
+	if (!b->bits || b->nbytes == 0)
+		return;
+	w = (size_t)(b->nbits / 64);
+	/* Everything from the word holding bit nbits to the end. */
+	for (; w < nwords(b); w++)
+		store_word(b, w, load_word(b, w) & valid_mask(b, w));
+}
+
+void bitmap_fill(struct bitmap *b, bool value)
+{
+	if (!b->bits)
+		return;
+	memset(b->bits, value ? 0xff : 0, b->nbytes);
+	if (value)
+		bitmap_trim(b);
+}
+
+int bitmap_init(struct bitmap *b, uint64_t nbits, bool fill)
+{
+	b->nbits = 0;
+	b->nbytes = 0;
+	b->bits = NULL;
+	if (nbits > BITMAP_MAX_BITS)
+		return -EINVAL;
+	b->nbytes = bitmap_bytes_for(nbits);
+	/* calloc(0) may return NULL; keep a valid pointer for empty maps. */
+	b->bits = calloc(b->nbytes ? b->nbytes : 1, 1);
+	if (!b->bits) {
+		b->nbytes = 0;
+		return -ENOMEM;
+	}
+	b->nbits = nbits;
+	if (fill)
+		bitmap_fill(b, true);
+	return 0;
+}
+
+void bitmap_free(struct bitmap *b)
+{
+	if (!b)
+		return;
+	free(b->bits);
+	b->bits = NULL;
+	b->nbits = 0;
+	b->nbytes = 0;
+}
+
+int bitmap_dup(struct bitmap *dst, const struct bitmap *src)
+{
+	int r = bitmap_init(dst, src->nbits, false);
+
+	if (r < 0)
+		return r;
+	if (src->nbytes)
+		memcpy(dst->bits, src->bits, src->nbytes);
+	return 0;
+}
+
+int bitmap_resize(struct bitmap *b, uint64_t nbits, bool fill)
+{
+	size_t nbytes;
+	uint64_t old = b->nbits;
+	uint8_t *p;
+
+	if (nbits > BITMAP_MAX_BITS)
+		return -EINVAL;
+	nbytes = bitmap_bytes_for(nbits);
+	p = realloc(b->bits, nbytes ? nbytes : 1);
+	if (!p)
+		return -ENOMEM;
+	if (nbytes > b->nbytes)
+		memset(p + b->nbytes, 0, nbytes - b->nbytes);
+	b->bits = p;
+	b->nbytes = nbytes;
+	b->nbits = nbits;
+	/* Shrinking: bits past the new end must read as 0. */
+	bitmap_trim(b);
+	if (fill && nbits > old) {
+		/* Set [old, nbits): partial first word, then whole bytes. */
+		uint64_t i = old;
+
+		while (i < nbits && (i % 8) != 0)
+			bitmap_set(b, i++);
+		if (i < nbits) {
+			memset(b->bits + i / 8, 0xff, (size_t)(nbytes - i / 8));
+			bitmap_trim(b);
+		}
+	}
+	return 0;
+}
+
+bool bitmap_test(const struct bitmap *b, uint64_t i)
+{
+	if (i >= b->nbits)
+		return false;
+	return (b->bits[i / 8] >> (i % 8)) & 1;
+}
+
+bool bitmap_set(struct bitmap *b, uint64_t i)
+{
+	uint8_t m;
+	bool old;
+
+	if (i >= b->nbits)
+		return false;
+	m = (uint8_t)(1u << (i % 8));
+	old = (b->bits[i / 8] & m) != 0;
+	b->bits[i / 8] |= m;
+	return old;
+}
+
+bool bitmap_clear(struct bitmap *b, uint64_t i)
+{
+	uint8_t m;
+	bool old;
+
+	if (i >= b->nbits)
+		return false;
+	m = (uint8_t)(1u << (i % 8));
+	old = (b->bits[i / 8] & m) != 0;
+	b->bits[i / 8] &= (uint8_t)~m;
+	return old;
+}
+
+uint64_t bitmap_count(const struct bitmap *b)
+{
+	uint64_t c = 0;
+	size_t w, n = nwords(b);
+
+	for (w = 0; w < n; w++)
+		c += (uint64_t)__builtin_popcountll(load_word(b, w) &
+						    valid_mask(b, w));
+	return c;
+}
+
+/* Shared scan for the first bit >= from equal to want_set. */
+static uint64_t next_bit(const struct bitmap *b, uint64_t from, bool want_set)
+{
+	size_t w, n = nwords(b);
+	uint64_t v;
+
+	if (from >= b->nbits)
+		return b->nbits;
+	w = (size_t)(from / 64);
+	v = load_word(b, w);
+	if (!want_set)
+		v = ~v;
+	v &= valid_mask(b, w) & (UINT64_MAX << (from % 64));
+	for (;;) {
+		if (v)
+			return (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(v);
+		if (++w >= n)
+			return b->nbits;
+		v = load_word(b, w);
+		if (!want_set)
+			v = ~v;
+		v &= valid_mask(b, w);
+	}
+}
+
+uint64_t bitmap_next_zero(const struct bitmap *b, uint64_t from)
+{
+	return next_bit(b, from, false);
+}
+
+uint64_t bitmap_next_set(const struct bitmap *b, uint64_t from)
+{
+	return next_bit(b, from, true);
+}
+
+int bitmap_and(struct bitmap *dst, const struct bitmap *src)
+{
+	size_t w, n;
+
+	if (dst->nbits != src->nbits)
+		return -EINVAL;
+	n = nwords(dst);
+	for (w = 0; w < n; w++)
+		store_word(dst, w, load_word(dst, w) & load_word(src, w));
+	return 0;
+}
+
+int bitmap_or(struct bitmap *dst, const struct bitmap *src)
+{
+	size_t w, n;
+
+	if (dst->nbits != src->nbits)
+		return -EINVAL;
+	n = nwords(dst);
+	for (w = 0; w < n; w++)
+		store_word(dst, w, load_word(dst, w) | load_word(src, w));
+	/* src may carry stray tail bits if it was loaded raw. */
+	bitmap_trim(dst);
+	return 0;
+}
+
+bool bitmap_equal(const struct bitmap *a, const struct bitmap *b)
+{
+	size_t w, n;
+
+	if (a->nbits != b->nbits)
+		return false;
+	n = nwords(a);
+	for (w = 0; w < n; w++)
+		if ((load_word(a, w) ^ load_word(b, w)) & valid_mask(a, w))
+			return false;
+	return true;
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for the dm-log layout bit set (lib/bitmap.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "cmirror/bitmap.h"
+
+/* Reference implementations, one bit at a time. */
+static uint64_t slow_next(const struct bitmap *b, uint64_t from, bool v)
+{
+	for (uint64_t i = from; i < b->nbits; i++)
+		if (bitmap_test(b, i) == v)
+			return i;
+	return b->nbits;
+}
+
+static uint64_t slow_count(const struct bitmap *b)
+{
+	uint64_t c = 0;
+
+	for (uint64_t i = 0; i < b->nbits; i++)
+		c += bitmap_test(b, i);
+	return c;
+}
+
+/* All bytes past bit nbits must be zero. */
+static void assert_tail_clear(const struct bitmap *b)
+{
+	for (uint64_t i = b->nbits; i < (uint64_t)b->nbytes * 8; i++)
+		assert_false((b->bits[i / 8] >> (i % 8)) & 1);
+}
+
+static void test_bitmap_bytes_for_rounds_to_u32(void **state)
+{
+	assert_int_equal(bitmap_bytes_for(0), 0);
+	assert_int_equal(bitmap_bytes_for(1), 4);
+	assert_int_equal(bitmap_bytes_for(32), 4);
+	assert_int_equal(bitmap_bytes_for(33), 8);
+	assert_int_equal(bitmap_bytes_for(64), 8);
+	assert_int_equal(bitmap_bytes_for(65), 12);
+	assert_int_equal(bitmap_bytes_for(UINT64_C(1) << 27), 16u << 20);
+}
+
+static void test_bitmap_init_fill_and_layout(void **state)
+{
+	struct bitmap b;
+
+	assert_int_equal(bitmap_init(&b, 37, true), 0);
+	assert_int_equal(b.nbits, 37);
+	assert_int_equal(b.nbytes, 8);
+	assert_int_equal(bitmap_count(&b), 37);
+	/* dm-log layout: 37 bits = 4 full bytes + 5 bits. */
+	assert_int_equal(b.bits[0], 0xff);
+	assert_int_equal(b.bits[3], 0xff);
+	assert_int_equal(b.bits[4], 0x1f);
+	assert_int_equal(b.bits[5], 0);
+	assert_tail_clear(&b);
+	bitmap_free(&b);
+
+	assert_int_equal(bitmap_init(&b, 37, false), 0);
+	assert_int_equal(bitmap_count(&b), 0);
+	assert_false(bitmap_set(&b, 9));
+	assert_int_equal(b.bits[1], 0x02);	/* byte i/8, bit i%8 */
+	assert_true(bitmap_set(&b, 9));
+	assert_true(bitmap_clear(&b, 9));
+	assert_false(bitmap_clear(&b, 9));
+	bitmap_free(&b);
+}
+
+static void test_bitmap_empty_map(void **state)
+{
+	struct bitmap b;
+
+	assert_int_equal(bitmap_init(&b, 0, true), 0);
+	assert_int_equal(b.nbytes, 0);
+	assert_int_equal(bitmap_count(&b), 0);
+	assert_int_equal(bitmap_next_zero(&b, 0), 0);
+	assert_int_equal(bitmap_next_set(&b, 0), 0);
+	assert_false(bitmap_set(&b, 0));
+	assert_false(bitmap_test(&b, 0));
+	bitmap_free(&b);
+}
+
+static void test_bitmap_out_of_range_is_noop(void **state)
+{
+	struct bitmap b;
+
+	assert_int_equal(bitmap_init(&b, 40, false), 0);
+	assert_false(bitmap_set(&b, 40));
+	assert_false(bitmap_set(&b, UINT64_MAX));
+	assert_false(bitmap_test(&b, 40));
+	assert_false(bitmap_clear(&b, 1000));
+	assert_int_equal(bitmap_count(&b), 0);
+	assert_tail_clear(&b);
+	bitmap_free(&b);
+}
+
+static void test_bitmap_word_boundaries(void **state)
+{
+	/* Sizes around the 32-bit storage and 64-bit scan words. */
+	static const uint64_t sizes[] = { 1, 31, 32, 33, 63, 64, 65, 95, 96,
+					  97, 127, 128, 129, 200 };
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint64_t n = sizes[k];
+		struct bitmap b;
+
+		assert_int_equal(bitmap_init(&b, n, false), 0);
+		assert_int_equal(bitmap_next_set(&b, 0), n);
+		assert_int_equal(bitmap_next_zero(&b, 0), 0);
+		bitmap_set(&b, n - 1);
+		assert_int_equal(bitmap_next_set(&b, 0), n - 1);
+		assert_int_equal(bitmap_next_set(&b, n - 1), n - 1);
+		assert_int_equal(bitmap_next_set(&b, n), n);
+		assert_int_equal(bitmap_count(&b), 1);
+		bitmap_fill(&b, true);
+		assert_int_equal(bitmap_count(&b), n);
+		assert_int_equal(bitmap_next_zero(&b, 0), n);
+		assert_tail_clear(&b);
+		bitmap_clear(&b, n - 1);
+		assert_int_equal(bitmap_next_zero(&b, 0), n - 1);
+		assert_int_equal(bitmap_next_zero(&b, n - 1), n - 1);
+		assert_int_equal(bitmap_next_zero(&b, n + 5), n);
+		bitmap_free(&b);
+	}
+}
+
+static void test_bitmap_next_across_words(void **state)
+{
+	struct bitmap b;
+
+	assert_int_equal(bitmap_init(&b, 300, false), 0);
+	bitmap_set(&b, 63);
+	bitmap_set(&b, 64);
+	bitmap_set(&b, 191);
+	bitmap_set(&b, 299);
+	assert_int_equal(bitmap_next_set(&b, 0), 63);
+	assert_int_equal(bitmap_next_set(&b, 64), 64);
+	assert_int_equal(bitmap_next_set(&b, 65), 191);
+	assert_int_equal(bitmap_next_set(&b, 192), 299);
+	assert_int_equal(bitmap_next_set(&b, 300), 300);
+	bitmap_fill(&b, true);
+	bitmap_clear(&b, 127);
+	bitmap_clear(&b, 128);
+	bitmap_clear(&b, 298);
+	assert_int_equal(bitmap_next_zero(&b, 0), 127);
+	assert_int_equal(bitmap_next_zero(&b, 128), 128);
+	assert_int_equal(bitmap_next_zero(&b, 129), 298);
+	assert_int_equal(bitmap_next_zero(&b, 299), 300);
+	bitmap_free(&b);
+}
+
+/* Pseudo-random contents checked against the bitwise reference. */
+static void test_bitmap_random_matches_reference(void **state)
+{
+	struct bitmap b;
+	uint32_t x = 12345;
+
+	for (uint64_t n = 1; n < 400; n += 37) {
+		assert_int_equal(bitmap_init(&b, n, false), 0);
+		for (uint64_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			if ((x >> 16) & 1)
+				bitmap_set(&b, i);
+		}
+		assert_int_equal(bitmap_count(&b), slow_count(&b));
+		for (uint64_t f = 0; f <= n + 1; f++) {
+			assert_int_equal(bitmap_next_set(&b, f), slow_next(&b, f, true));
+			assert_int_equal(bitmap_next_zero(&b, f), slow_next(&b, f, false));
+		}
+		bitmap_free(&b);
+	}
+}
+
+static void test_bitmap_resize_grow_shrink(void **state)
+{
+	struct bitmap b;
+
+	assert_int_equal(bitmap_init(&b, 10, false), 0);
+	bitmap_set(&b, 3);
+	bitmap_set(&b, 9);
+	/* Grow with fill: old bits kept, new bits 1. */
+	assert_int_equal(bitmap_resize(&b, 100, true), 0);
+	assert_int_equal(b.nbytes, 16);
+	assert_int_equal(bitmap_count(&b), 2 + 90);
+	assert_false(bitmap_test(&b, 0));
+	assert_true(bitmap_test(&b, 3));
+	assert_false(bitmap_test(&b, 8));
+	assert_true(bitmap_test(&b, 9));
+	assert_true(bitmap_test(&b, 10));
+	assert_true(bitmap_test(&b, 99));
+	assert_tail_clear(&b);
+	/* Shrink: the tail is trimmed. */
+	assert_int_equal(bitmap_resize(&b, 33, false), 0);
+	assert_int_equal(b.nbytes, 8);
+	assert_int_equal(bitmap_count(&b), 2 + 23);
+	assert_tail_clear(&b);
+	/* Grow without fill: new bits 0, even those that were set before. */
+	assert_int_equal(bitmap_resize(&b, 70, false), 0);
+	assert_int_equal(bitmap_count(&b), 25);
+	assert_false(bitmap_test(&b, 33));
+	assert_int_equal(bitmap_next_set(&b, 33), 70);
+	/* Grow with fill from a non-byte boundary. */
+	assert_int_equal(bitmap_resize(&b, 75, true), 0);
+	assert_int_equal(bitmap_count(&b), 30);
+	assert_int_equal(bitmap_next_set(&b, 33), 70);
+	assert_int_equal(bitmap_resize(&b, 0, true), 0);
+	assert_int_equal(bitmap_count(&b), 0);
+	assert_int_equal(bitmap_resize(&b, 5, true), 0);
+	assert_int_equal(bitmap_count(&b), 5);
+	bitmap_free(&b);
+}
+
+static void test_bitmap_trim_clears_tail(void **state)
+{
+	struct bitmap b;
+
+	assert_int_equal(bitmap_init(&b, 70, false), 0);
+	memset(b.bits, 0xff, b.nbytes);	/* as after loading raw bytes */
+	bitmap_trim(&b);
+	assert_int_equal(bitmap_count(&b), 70);
+	assert_tail_clear(&b);
+	assert_int_equal(b.bits[8], 0x3f);
+	bitmap_free(&b);
+}
+
+static void test_bitmap_and_or_equal_dup(void **state)
+{
+	struct bitmap a, c, d;
+
+	assert_int_equal(bitmap_init(&a, 130, false), 0);
+	assert_int_equal(bitmap_init(&c, 130, false), 0);
+	assert_int_equal(bitmap_init(&d, 131, false), 0);
+	bitmap_set(&a, 1);
+	bitmap_set(&a, 64);
+	bitmap_set(&a, 129);
+	bitmap_set(&c, 64);
+	bitmap_set(&c, 100);
+	assert_int_equal(bitmap_and(&a, &d), -EINVAL);
+	assert_int_equal(bitmap_or(&a, &d), -EINVAL);
+	assert_false(bitmap_equal(&a, &d));
+
+	struct bitmap x;
+
+	assert_int_equal(bitmap_dup(&x, &a), 0);
+	assert_true(bitmap_equal(&x, &a));
+	assert_int_equal(bitmap_or(&x, &c), 0);
+	assert_int_equal(bitmap_count(&x), 4);
+	assert_true(bitmap_test(&x, 100));
+	assert_false(bitmap_equal(&x, &a));
+	assert_int_equal(bitmap_and(&a, &c), 0);
+	assert_int_equal(bitmap_count(&a), 1);
+	assert_true(bitmap_test(&a, 64));
+	bitmap_free(&x);
+	bitmap_free(&a);
+	bitmap_free(&c);
+	bitmap_free(&d);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 2^27 bits (16 MiB): scans must be word-wise to finish quickly. */
+static void test_bitmap_large_scan_is_fast(void **state)
+{
+	const uint64_t n = UINT64_C(1) << 27;
+	struct bitmap b;
+	double t0;
+
+	assert_int_equal(bitmap_init(&b, n, true), 0);
+	t0 = now();
+	assert_int_equal(bitmap_count(&b), n);
+	assert_int_equal(bitmap_next_zero(&b, 0), n);
+	bitmap_clear(&b, n - 1);
+	assert_int_equal(bitmap_next_zero(&b, 0), n - 1);
+	bitmap_fill(&b, false);
+	bitmap_set(&b, n - 2);
+	assert_int_equal(bitmap_next_set(&b, 0), n - 2);
+	assert_int_equal(bitmap_count(&b), 1);
+	/* Generous bound (valgrind is ~50x slower); bit-wise would be far over. */
+	assert_true(now() - t0 < 20.0);
+	bitmap_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bitmap_bytes_for_rounds_to_u32),
+		cmocka_unit_test(test_bitmap_init_fill_and_layout),
+		cmocka_unit_test(test_bitmap_empty_map),
+		cmocka_unit_test(test_bitmap_out_of_range_is_noop),
+		cmocka_unit_test(test_bitmap_word_boundaries),
+		cmocka_unit_test(test_bitmap_next_across_words),
+		cmocka_unit_test(test_bitmap_random_matches_reference),
+		cmocka_unit_test(test_bitmap_resize_grow_shrink),
+		cmocka_unit_test(test_bitmap_trim_clears_tail),
+		cmocka_unit_test(test_bitmap_and_or_equal_dup),
+		cmocka_unit_test(test_bitmap_large_scan_is_fast),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
