@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Checkpoint codec for the replicated region log.
+ *
+ * Layout (all integers little-endian, no padding), version 1:
+ *
+ *   "CMCK"  u32 version  u64 total_len (including the CRC)
+ *   u64 region_count  u64 region_size  u32 kind
+ *   clean bitmap  (bitmap_bytes_for(region_count) bytes, dm-log layout)
+ *   sync bitmap   (same size)
+ *   u64 sync_count  u64 sync_search
+ *   u32 nmarks, then per node: u32 node, u64 n, n x u64 region (sorted)
+ *   u32 nslots, then per slot: u32 node, u64 region
+ *   u32 nprio,  then nprio x u64 region (FIFO order)
+ *   u32 nhalted, then nhalted x u32 node
+ *   u64 generation  u32 flags (bit 0 log_dev_failed, bit 1 flush_failed)
+ *   u32 CRC-32C of every byte before it
+ *
+ * Canonical: every field is a pure function of the replicated state
+ * (touched_* are local and left out, empty mark sets are not written), so
+ * equal replicas give equal bytes and rlog_digest() can compare them.
+ * The bitmaps are copied as bytes: their storage already is the
+ * little-endian dm-log layout.
+ *
+ * The decoder trusts nothing: the CRC and the total length are checked
+ * first, every count is bounded by its RLOG_MAX_* limit and by the bytes
+ * left before anything is allocated, and the decoded state must satisfy
+ * the rlog.h invariants.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmirror/rlog.h"
+
+#define CKPT_MAGIC	"CMCK"
+#define CKPT_VERSION	1u
+#define CKPT_HDR	(4 + 4 + 8 + 8 + 8 + 4)
+#define CKPT_FLAG_DEV	1u
+#define CKPT_FLAG_FLUSH	2u
+
+/* ---- CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) ---- */
+
+static uint32_t crc_table[8][256];
+static int crc_ready;
+
+/*
+ * Slicing-by-8 tables: eight bytes per step keeps 32 MiB checkpoints cheap.
+ * Built before main() so threads never race on them; the flag covers a
+ * call from another constructor.
+ */
+static void crc_init(void) __attribute__((constructor));
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+		crc_table[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
+				crc_table[0][crc_table[t - 1][i] & 0xff];
+	__atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);
+}
+
+uint32_t rlog_crc32c(uint32_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE))
+		crc_init();
+	crc = ~crc;
+	while (len >= 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+				     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
+		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
+/* ---- encoder ---- */
+
+/*
+ * Writes into p, or (p == NULL) only runs the CRC over what would be
+ * written, so rlog_digest() needs no 32 MiB buffer for a 2^27-region log.
+ */
+struct enc {
+	uint8_t *p;
+	size_t pos;
+	uint32_t crc;
+};
+
+static void put_bytes(struct enc *e, const void *d, size_t n)
+{
+	if (!n)
+		return;
+	if (e->p)
+		memcpy(e->p + e->pos, d, n);
+	else
+		e->crc = rlog_crc32c(e->crc, d, n);
+	e->pos += n;
+}
+
+static void put_le(struct enc *e, uint64_t v, int bytes)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	put_bytes(e, b, (size_t)bytes);
+}
+
+static size_t encoded_len(const struct rlog *l)
+{
+	size_t n = CKPT_HDR + 2 * bitmap_bytes_for(l->p.region_count) + 16;
+
+	n += 4;
+	for (size_t i = 0; i < l->nmarks && i < RLOG_MAX_NODES; i++)
+		if (l->marks[i].n)
+			n += 12 + 8 * l->marks[i].n;
+	n += 4 + 12 * l->nslots + 4 + 8 * l->nprio + 4 + 4 * l->nhalted;
+	return n + 8 + 4 + 4;
+}
+
+/* The bitmap must match the geometry; check rather than trust. */
+static int put_bitmap(struct enc *e, const struct bitmap *b, uint64_t nbits)
+{
+	size_t nb = bitmap_bytes_for(nbits);
+
+	if (b->nbits != nbits || b->nbytes != nb || (nb && !b->bits))
+		return -EINVAL;
+	put_bytes(e, b->bits, nb);
+	return 0;
+}
+
+/* Everything but the trailing CRC; returns the CRC of those bytes. */
+static int encode(const struct rlog *l, uint8_t *buf, size_t len,
+		  uint32_t *crc)
+{
+	struct enc e = { buf, 0, 0 };
+	uint32_t nm = 0, flags = 0;
+
+	if (l->nmarks > RLOG_MAX_NODES || l->nslots > RLOG_MAX_SLOTS ||
+	    l->nprio > RLOG_MAX_PRIORITY || l->nhalted > RLOG_MAX_NODES)
+		return -EINVAL;
+	put_bytes(&e, CKPT_MAGIC, 4);
+	put_le(&e, CKPT_VERSION, 4);
+	put_le(&e, len, 8);
+	put_le(&e, l->p.region_count, 8);
+	put_le(&e, l->p.region_size, 8);
+	put_le(&e, (uint32_t)l->p.kind, 4);
+	if (put_bitmap(&e, &l->clean, l->p.region_count) < 0 ||
+	    put_bitmap(&e, &l->sync, l->p.region_count) < 0)
+		return -EINVAL;
+	put_le(&e, l->sync_count, 8);
+	put_le(&e, l->sync_search, 8);
+	for (size_t i = 0; i < l->nmarks; i++)
+		nm += l->marks[i].n != 0;
+	put_le(&e, nm, 4);
+	for (size_t i = 0; i < l->nmarks; i++) {
+		const struct rlog_marks *m = &l->marks[i];
+
+		if (!m->n)
+			continue;
+		put_le(&e, m->node, 4);
+		put_le(&e, m->n, 8);
+		for (size_t k = 0; k < m->n; k++)
+			put_le(&e, m->regions[k], 8);
+	}
+	put_le(&e, l->nslots, 4);
+	for (size_t i = 0; i < l->nslots; i++) {
+		put_le(&e, l->slots[i].node, 4);
+		put_le(&e, l->slots[i].region, 8);
+	}
+	put_le(&e, l->nprio, 4);
+	for (size_t i = 0; i < l->nprio; i++)
+		put_le(&e, l->prio[i], 8);
+	put_le(&e, l->nhalted, 4);
+	for (size_t i = 0; i < l->nhalted; i++)
+		put_le(&e, l->halted[i], 4);
+	put_le(&e, l->generation, 8);
+	if (l->log_dev_failed)
+		flags |= CKPT_FLAG_DEV;
+	if (l->flush_failed)
+		flags |= CKPT_FLAG_FLUSH;
+	put_le(&e, flags, 4);
+	if (e.pos + 4 != len)
+		return -EINVAL;
+	*crc = buf ? rlog_crc32c(0, buf, e.pos) : e.crc;
+	return 0;
+}
+
+int rlog_serialize(const struct rlog *l, uint8_t **buf, size_t *len)
+{
+	size_t n;
+	uint8_t *b;
+	uint32_t crc;
+	int r;
+
+	if (!l || !buf || !len)
+		return -EINVAL;
+	n = encoded_len(l);
+	b = malloc(n);
+	if (!b)
+		return -ENOMEM;
+	r = encode(l, b, n, &crc);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	for (int i = 0; i < 4; i++)
+		b[n - 4 + i] = (uint8_t)(crc >> (8 * i));
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+uint32_t rlog_digest(const struct rlog *l)
+{
+	uint32_t crc = 0;
+
+	/* Same value as the CRC a serialization of l ends with. */
+	if (!l || encode(l, NULL, encoded_len(l), &crc) < 0)
+		return 0;
+	return crc;
+}
+
+/* ---- decoder ---- */
+
+struct dec {
+	const uint8_t *p;
+	size_t pos, len;	/* len excludes the CRC */
+	int err;		/* sticky: first failure wins */
+};
+
+static uint64_t get_le(struct dec *d, int bytes)
+{
+	uint64_t v = 0;
+
+	if (d->err || d->len - d->pos < (size_t)bytes) {
+		d->err = -EBADMSG;
+		return 0;
+	}
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)d->p[d->pos + i] << (8 * i);
+	d->pos += (size_t)bytes;
+	return v;
+}
+
+static size_t left(const struct dec *d)
+{
+	return d->len - d->pos;
+}
+
+static void fail(struct dec *d, int err)
+{
+	if (!d->err)
+		d->err = err;
+}
+
+/* Checks CRC, magic, version, length and geometry. */
+static int check_header(struct dec *d, const uint8_t *buf, size_t len,
+			const struct rlog_params *p)
+{
+	uint32_t crc;
+	uint64_t rc, rs, kind;
+
+	if (len < CKPT_HDR + 4)
+		return -EBADMSG;
+	crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
+	      (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
+	if (rlog_crc32c(0, buf, len - 4) != crc)
+		return -EBADMSG;
+	if (memcmp(buf, CKPT_MAGIC, 4))
+		return -EBADMSG;
+	d->p = buf;
+	d->pos = 4;
+	d->len = len - 4;
+	d->err = 0;
+	if (get_le(d, 4) != CKPT_VERSION || get_le(d, 8) != len)
+		return -EBADMSG;
+	rc = get_le(d, 8);
+	rs = get_le(d, 8);
+	kind = get_le(d, 4);
+	if (d->err)
+		return d->err;
+	if (kind > RLOG_DISK || rc == 0 || rc > RLOG_MAX_REGIONS)
+		return -EBADMSG;
+	if (rc != p->region_count || rs != p->region_size || kind != p->kind)
+		return -EINVAL;
+	return 0;
+}
+
+/* One bitmap: exact size from the geometry, tail bits past nbits zero. */
+static void get_bitmap(struct dec *d, struct bitmap *b, uint64_t nbits)
+{
+	size_t nb = bitmap_bytes_for(nbits);
+	int r;
+
+	if (d->err)
+		return;
+	if (left(d) < nb) {
+		fail(d, -EBADMSG);
+		return;
+	}
+	r = bitmap_init(b, nbits, false);
+	if (r < 0) {
+		fail(d, r);
+		return;
+	}
+	if (nb)
+		memcpy(b->bits, d->p + d->pos, nb);
+	d->pos += nb;
+	/* Non-canonical tail bits would break "equal state, equal bytes";
+	 * they can only be in the last 32-bit word. */
+	if (nbits % 32) {
+		bitmap_trim(b);
+		if (memcmp(b->bits + nb - 4, d->p + d->pos - 4, 4))
+			fail(d, -EBADMSG);
+	}
+}
+
+static void get_marks(struct dec *d, struct rlog *l)
+{
+	uint64_t cnt = get_le(d, 4), prev_node = 0;
+
+	if (d->err)
+		return;
+	if (cnt > RLOG_MAX_NODES || cnt * 12 > left(d)) {
+		fail(d, -EBADMSG);
+		return;
+	}
+	for (uint64_t i = 0; i < cnt && !d->err; i++) {
+		struct rlog_marks *m = &l->marks[i];
+		uint64_t node = get_le(d, 4), n = get_le(d, 8);
+
+		if (d->err)
+			return;
+		/* Sorted by node, unique, non-empty; n bounded by the bytes. */
+		if ((i && node <= prev_node) || n == 0 ||
+		    n > l->p.region_count || n > left(d) / 8) {
+			fail(d, -EBADMSG);
+			return;
+		}
+		prev_node = node;
+		m->regions = malloc((size_t)n * sizeof(uint64_t));
+		if (!m->regions) {
+			fail(d, -ENOMEM);
+			return;
+		}
+		l->nmarks = (size_t)i + 1;	/* owned from here: rlog_free */
+		m->node = (uint32_t)node;
+		m->n = m->cap = (size_t)n;
+		for (uint64_t k = 0; k < n; k++) {
+			uint64_t r = get_le(d, 8);
+
+			if (r >= l->p.region_count ||
+			    (k && r <= m->regions[k - 1]) ||
+			    bitmap_test(&l->clean, r)) {
+				fail(d, -EBADMSG);
+				return;
+			}
+			m->regions[k] = r;
+		}
+	}
+}
+
+static void get_slots(struct dec *d, struct rlog *l)
+{
+	uint64_t cnt = get_le(d, 4);
+
+	if (d->err)
+		return;
+	if (cnt > RLOG_MAX_SLOTS || cnt * 12 > left(d)) {
+		fail(d, -EBADMSG);
+		return;
+	}
+	l->nslots = (size_t)cnt;
+	for (size_t i = 0; i < l->nslots; i++) {
+		l->slots[i].node = (uint32_t)get_le(d, 4);
+		l->slots[i].region = get_le(d, 8);
+		if (l->slots[i].region >= l->p.region_count ||
+		    (i && l->slots[i].node <= l->slots[i - 1].node))
+			fail(d, -EBADMSG);
+		/* No region in two slots (at most 64 entries: quadratic ok). */
+		for (size_t k = 0; k < i; k++)
+			if (l->slots[k].region == l->slots[i].region)
+				fail(d, -EBADMSG);
+	}
+}
+
+static void get_prio_halted(struct dec *d, struct rlog *l)
+{
+	uint64_t cnt = get_le(d, 4);
+
+	if (d->err)
+		return;
+	if (cnt > RLOG_MAX_PRIORITY || cnt * 8 > left(d)) {
+		fail(d, -EBADMSG);
+		return;
+	}
+	l->nprio = (size_t)cnt;
+	for (size_t i = 0; i < l->nprio; i++) {
+		l->prio[i] = get_le(d, 8);
+		if (l->prio[i] >= l->p.region_count)
+			fail(d, -EBADMSG);
+		for (size_t k = 0; k < i; k++)	/* FIFO, unique */
+			if (l->prio[k] == l->prio[i])
+				fail(d, -EBADMSG);
+	}
+	cnt = get_le(d, 4);
+	if (d->err)
+		return;
+	if (cnt > RLOG_MAX_NODES || cnt * 4 > left(d)) {
+		fail(d, -EBADMSG);
+		return;
+	}
+	l->nhalted = (size_t)cnt;
+	for (size_t i = 0; i < l->nhalted; i++) {
+		l->halted[i] = (uint32_t)get_le(d, 4);
+		if (i && l->halted[i] <= l->halted[i - 1])
+			fail(d, -EBADMSG);
+	}
+}
+
+int rlog_deserialize(const uint8_t *buf, size_t len,
+		     const struct rlog_params *p, struct rlog **out)
+{
+	struct dec d;
+	struct rlog *l;
+	uint64_t flags;
+	int r;
+
+	if (!buf || !p || !out)
+		return -EINVAL;
+	r = check_header(&d, buf, len, p);
+	if (r < 0)
+		return r;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->p = *p;
+	get_bitmap(&d, &l->clean, p->region_count);
+	get_bitmap(&d, &l->sync, p->region_count);
+	l->sync_count = get_le(&d, 8);
+	l->sync_search = get_le(&d, 8);
+	if (!d.err && (l->sync_count != bitmap_count(&l->sync) ||
+		       l->sync_search > p->region_count))
+		fail(&d, -EBADMSG);
+	get_marks(&d, l);
+	get_slots(&d, l);
+	get_prio_halted(&d, l);
+	l->generation = get_le(&d, 8);
+	flags = get_le(&d, 4);
+	if (!d.err && ((flags & ~(uint64_t)(CKPT_FLAG_DEV | CKPT_FLAG_FLUSH)) ||
+		       d.pos != d.len))
+		fail(&d, -EBADMSG);
+	if (d.err) {
+		rlog_free(l);
+		return d.err;
+	}
+	l->log_dev_failed = flags & CKPT_FLAG_DEV;
+	l->flush_failed = flags & CKPT_FLAG_FLUSH;
+	*out = l;
+	return 0;
+}
