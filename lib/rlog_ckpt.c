@@ -455,8 +455,10 @@ int rlog_deserialize(const uint8_t *buf, size_t len,
 	get_bitmap(&d, &l->sync, p->region_count);
 	l->sync_count = get_le(&d, 8);
 	l->sync_search = get_le(&d, 8);
+	/* The cursor never passes an out-of-sync region (rlog_check()). */
 	if (!d.err && (l->sync_count != bitmap_count(&l->sync) ||
-		       l->sync_search > p->region_count))
+		       l->sync_search > p->region_count ||
+		       l->sync_search > bitmap_next_zero(&l->sync, 0)))
 		fail(&d, -EBADMSG);
 	get_marks(&d, l);
 	get_slots(&d, l);

@@ -33,6 +33,7 @@ static void check_state(const struct rlog *l)
 	uint64_t rc = l->p.region_count;
 
 	if (l->sync_count != bitmap_count(&l->sync) || l->sync_search > rc ||
+	    l->sync_search > bitmap_next_zero(&l->sync, 0) ||
 	    l->nmarks > RLOG_MAX_NODES || l->nslots > RLOG_MAX_SLOTS ||
 	    l->nprio > RLOG_MAX_PRIORITY || l->nhalted > RLOG_MAX_NODES)
 		abort();

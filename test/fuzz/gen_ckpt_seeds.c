@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	/* Everything filled in. */
 	l = fresh("800 clustered-disk 7:2 8");
 	for (uint64_t i = 0; i < 100; i++)
-		if (i % 3 && i != 70)
+		if ((i < 12 || i % 3) && i != 70)
 			bitmap_set(&l->sync, i);
 	l->sync_count = bitmap_count(&l->sync);
 	bitmap_clear(&l->clean, 90);
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	l->sync_count--;
 	l->nhalted = 1;
 	l->halted[0] = 2;
-	l->sync_search = 32;
+	l->sync_search = 31;
 	l->generation = 7;
 	l->log_dev_failed = true;
 	save(dir, "04-core-edge", l);
