@@ -137,6 +137,7 @@ start_corosync() {
 # this process and the control socket answers (it is opened last).
 start_cmirrord() {
 	rm -f "$PIDF"
+	: >"$stats_prev"	# a new process counts from zero
 	echo "=== PHASE start cmirrord" >>"$DLOG"
 	cmirrord -f --log-level debug --pid-file "$PIDF" --control-socket "$SOCK" >>"$DLOG" 2>&1 &
 	CMPID=$!
