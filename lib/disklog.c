@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel dm-log disk format (drivers/md/dm-log.c), encode and decode
+ * only: no I/O here (daemons/cmirrord/disk.c does it).
+ *
+ *   bytes 0..15     header, little-endian: magic u32, version u32,
+ *                   nr_regions u64
+ *   bytes 16..1023  never set by the kernel: kept as read, written back
+ *   byte 1024..     clean bitmap, ceil(nr_regions/32)*4 bytes, 1 = clean,
+ *                   region i in byte i/8 bit i%8 (which is bit i%32 of the
+ *                   little-endian u32 word i/32, the kernel's set_bit_le)
+ *   up to area end  kept as read (the kernel reads the whole area into the
+ *                   buffer the bitmap lives in)
+ *
+ * Decoding follows dm-log's disk_resume: a wrong magic is a new log, version
+ * 1 reads as 2 (on little-endian hosts the two layouts are the same), any
+ * other version is an error.  The on-disk nr_regions may exceed what the
+ * area read covers (the mirror shrank since the log was written: dm-log
+ * reads only its own area then too); the bits the area holds are decoded
+ * and the rest count as dirty.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "cmirror/disklog.h"
+
+size_t disklog_area_size(uint64_t region_count, size_t block_size)
+{
+	size_t raw = DISKLOG_BITMAP_OFFSET + bitmap_bytes_for(region_count);
+
+	if (block_size < 512)
+		block_size = 512;
+	return (raw + block_size - 1) / block_size * block_size;
+}
+
+void disklog_header_decode(const uint8_t *area, struct disklog_header *h)
+{
+	uint32_t v32;
+	uint64_t v64;
+
+	/* memcpy: the area has no alignment guarantee. */
+	memcpy(&v32, area, 4);
+	h->magic = le32toh(v32);
+	memcpy(&v32, area + 4, 4);
+	h->version = le32toh(v32);
+	memcpy(&v64, area + 8, 8);
+	h->nr_regions = le64toh(v64);
+}
+
+void disklog_header_encode(uint8_t *area, const struct disklog_header *h)
+{
+	uint32_t v32;
+	uint64_t v64;
+
+	v32 = htole32(h->magic);
+	memcpy(area, &v32, 4);
+	v32 = htole32(h->version);
+	memcpy(area + 4, &v32, 4);
+	v64 = htole64(h->nr_regions);
+	memcpy(area + 8, &v64, 8);
+}
+
+int disklog_decode(const uint8_t *area, size_t area_len, uint64_t *nr_regions,
+		   struct bitmap *clean)
+{
+	struct disklog_header h;
+	uint64_t nbits, room;
+	int r;
+
+	/* Left freeable whatever happens (callers bitmap_free it). */
+	memset(clean, 0, sizeof(*clean));
+	*nr_regions = 0;
+	if (!area || area_len < DISKLOG_HEADER_SIZE)
+		return -EBADMSG;
+	disklog_header_decode(area, &h);
+	if (h.magic != DISKLOG_MAGIC)
+		return 0;
+	/* dm-log reads version 1 as 2 on little-endian hosts. */
+	if (h.version != 1 && h.version != DISKLOG_VERSION)
+		return -EPROTO;
+	/* A log with regions needs at least its first bitmap word. */
+	if (h.nr_regions &&
+	    area_len < (size_t)DISKLOG_BITMAP_OFFSET + 4)
+		return -EBADMSG;
+
+	room = area_len > DISKLOG_BITMAP_OFFSET ?
+		(uint64_t)(area_len - DISKLOG_BITMAP_OFFSET) * 8 : 0;
+	/* Bits past the area stay dirty: bitmap_test() is false past nbits. */
+	nbits = h.nr_regions < room ? h.nr_regions : room;
+	r = bitmap_init(clean, nbits, false);
+	if (r < 0)
+		return r;
+	memcpy(clean->bits, area + DISKLOG_BITMAP_OFFSET, clean->nbytes);
+	/* Bits from nr_regions to the word end carry no meaning (dm-log
+	 * clears them at resume too). */
+	bitmap_trim(clean);
+	*nr_regions = h.nr_regions;
+	return 1;
+}
+
+int disklog_encode(uint8_t *area, size_t area_len, const struct bitmap *clean)
+{
+	struct disklog_header h = {
+		.magic = DISKLOG_MAGIC,
+		.version = DISKLOG_VERSION,
+		.nr_regions = clean->nbits,
+	};
+
+	if (area_len < DISKLOG_BITMAP_OFFSET ||
+	    area_len - DISKLOG_BITMAP_OFFSET < clean->nbytes)
+		return -ENOSPC;
+	disklog_header_encode(area, &h);
+	if (clean->nbytes)
+		memcpy(area + DISKLOG_BITMAP_OFFSET, clean->bits, clean->nbytes);
+	return 0;
+}
+
+void disklog_changed_blocks(const uint8_t *old_area, const uint8_t *new_area,
+			    size_t area_len, size_t block_size, size_t *first,
+			    size_t *count)
+{
+	size_t nblocks, lo = SIZE_MAX, hi = 0;
+
+	*first = 0;
+	*count = 0;
+	if (!block_size || !area_len)
+		return;
+	nblocks = (area_len + block_size - 1) / block_size;
+	for (size_t b = 0; b < nblocks; b++) {
+		size_t off = b * block_size;
+		size_t n = area_len - off < block_size ? area_len - off :
+			block_size;
+
+		if (!memcmp(old_area + off, new_area + off, n))
+			continue;
+		if (lo == SIZE_MAX)
+			lo = b;
+		hi = b;
+	}
+	if (lo == SIZE_MAX)
+		return;
+	*first = lo;
+	*count = hi - lo + 1;
+}
