@@ -74,6 +74,26 @@ static void reply_now(struct logs *ls, const struct kernel_peer *peer,
 	logs_reply(ls, &pd, error, out, out_len);
 }
 
+/*
+ * The kernel stores the data_size of every reply as the reply space of the
+ * request, and re-sends the same request after the CTR+RESUME an -ESRCH
+ * triggers: an empty -ESRCH reply would leave the retry no room for its
+ * answer (-ENOSPC: an IN_SYNC read as "not in sync" makes dm-raid1 write
+ * one leg only).  So -ESRCH carries as many zero bytes as the answer needs.
+ */
+#define ESRCH_STRING_SPACE 128u
+static void reply_esrch(struct logs *ls, const struct kernel_peer *peer,
+			const struct ulog_req *req)
+{
+	static const uint8_t zeros[ULOG_MAX_PAYLOAD];
+	const struct ulog_op_desc *d = ulog_op(req->type);
+	uint32_t n = d ? d->out_size : 0;
+
+	if (d && (d->flags & ULOG_F_STRING_OUT) && n > ESRCH_STRING_SPACE)
+		n = ESRCH_STRING_SPACE;
+	reply_now(ls, peer, req, -ESRCH, zeros, n);
+}
+
 static struct mlog *find_log(struct logs *ls, const char *uuid)
 {
 	for (struct mlog *m = ls->logs; m; m = m->next)
@@ -369,7 +389,7 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 			log_info("%s: %s for unknown luid %" PRIx64
 				 ": asking the kernel to reconnect", req->uuid,
 				 ulog_type_name(req->type), req->luid);
-			reply_now(ls, peer, req, -ESRCH, NULL, 0);
+			reply_esrch(ls, peer, req);
 		}
 		return;
 	}
