@@ -78,7 +78,7 @@ for kind in core disk; do
 	for sync in sync nosync; do
 		c=$kind-$sync
 		n=$((n + 1))
-		LUID[$c]=$((0xffff888000001000 + n * 256))
+		LUID[$c]=0xffff88800000${n}000
 		if [ "$kind" = core ]; then
 			CTR[$c]="65536 clustered-core 1024 $sync"
 		else

@@ -76,13 +76,20 @@ kill9_daemon() {
 	DPID=
 }
 
+# kargs CASE: the simulator's command line for CASE's table, in KARGS
+# (a background simulator is started from it directly, so that $! is the
+# simulator itself and can be signalled).
+kargs() {
+	KARGS=("$KSIM" --socket "$SOCK" --state-dir "$STATE-$1" --uuid "restart-$1"
+		--luid "${LUID[$1]}" --ctr "${CTR[$1]}" --timeout-ms 3000
+		--reconnect-seconds 30 --quiet)
+}
 # ksim CASE ARGS...
 ksim() {
 	local c=$1
 	shift
-	"$KSIM" --socket "$SOCK" --state-dir "$STATE-$c" --uuid "restart-$c" \
-		--luid "${LUID[$c]}" --ctr "${CTR[$c]}" --timeout-ms 3000 \
-		--reconnect-seconds 30 --quiet "$@"
+	kargs "$c"
+	"${KARGS[@]}" "$@"
 }
 
 wlines() {	# flushed marks ("W" lines) in a journal so far
@@ -104,9 +111,9 @@ wait_journal() {
 }
 
 declare -A LUID CTR
-LUID[core]=$((0xffff888000002000)) CTR[core]="65536 clustered-core 1024"
-LUID[disk]=$((0xffff888000002100)) CTR[disk]="65536 clustered-disk $T/disk.img 1024"
-LUID[dead]=$((0xffff888000002200)) CTR[dead]="65536 clustered-disk $T/dead.img 1024"
+LUID[core]=0xffff888000002000 CTR[core]="65536 clustered-core 1024"
+LUID[disk]=0xffff888000002100 CTR[disk]="65536 clustered-disk $T/disk.img 1024"
+LUID[dead]=0xffff888000002200 CTR[dead]="65536 clustered-disk $T/dead.img 1024"
 truncate -s 1M "$T/disk.img" "$T/dead.img"
 
 start_daemon
@@ -115,7 +122,8 @@ start_daemon
 for c in core disk; do
 	log "== $c: ${CTR[$c]}"
 	ksim "$c" up || fail "$c: up"
-	ksim "$c" --node writer run --no-up --writes 0 --burst 2 --mode mark \
+	kargs "$c"
+	"${KARGS[@]}" --node writer run --no-up --writes 0 --burst 2 --mode mark \
 		--resync --lazy-clear 4 >"$T/ksim-$c.out" 2>"$T/ksim-$c.err" &
 	KPID=$!
 	j=$STATE-$c/journal.writer
@@ -153,7 +161,8 @@ log "== $c: ${CTR[$c]}"
 ksim "$c" up || fail "$c: up"
 ksim "$c" --node sync resync >/dev/null || fail "$c: initial resync"
 ksim "$c" wait-sync --max-seconds 30 >/dev/null || fail "$c: initial wait-sync"
-ksim "$c" --node victim run --no-up --writes 0 --burst 2 --no-resync \
+kargs "$c"
+"${KARGS[@]}" --node victim run --no-up --writes 0 --burst 2 --no-resync \
 	--lazy-clear 8 >"$T/ksim-$c.out" 2>"$T/ksim-$c.err" &
 KPID=$!
 j=$STATE-$c/journal.victim
