@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# cluster-common.sh - helpers shared by the t-cluster-*.sh scenarios (not a
+# test itself: run-integ.sh only runs t-*.sh).  Sourced after lib.sh.
+#
+# Two mirror logs per test, each with its own ksim state dir:
+#   core  uuid cl-core, "65536 clustered-core 1024" (64 regions, starts out
+#         of sync: needs a resync)
+#   disk  uuid cl-disk, "65536 clustered-disk $H_DIR/disk.img 1024" on a
+#         file every node opens (the shared log device)
+# Node I's simulator is --node nI --slot I-1 (its own slot of each region).
+#
+# c_* functions return non-zero on failure after printing why; the tests
+# end with `|| c_die ...` so one failure ends the run (teardown on EXIT).
+
+C_REGIONS=64
+declare -A C_UUID C_CTR C_LUID
+C_BG_PIDS=()
+
+c_die() { h_fail "$*"; exit 1; }
+
+# c_logs_init: names and constructor strings of the two logs (needs H_DIR).
+c_logs_init() {
+	C_UUID[core]=cl-core C_CTR[core]="65536 clustered-core 1024"
+	C_UUID[disk]=cl-disk C_CTR[disk]="65536 clustered-disk $H_DIR/disk.img 1024"
+	C_LUID[core]=0xffff888000003000 C_LUID[disk]=0xffff888000003100
+	truncate -s 1M "$H_DIR/disk.img"
+	mkdir -p "$H_DIR/state-core" "$H_DIR/state-disk"
+}
+
+# c_cluster N [cmirrord args]: N nodes, corosync quorate everywhere,
+# cmirrord on every node.
+c_cluster() {
+	local n=$1 i
+	shift
+	h_setup "$n" || return 1
+	c_logs_init
+	for i in $(seq "$n"); do h_start_corosync "$i" || return 1; done
+	for i in $(seq "$n"); do h_wait_quorate "$i" 30 || return 1; done
+	for i in $(seq "$n"); do h_wait_members "$i" "$n" 30 || return 1; done
+	for i in $(seq "$n"); do h_start_cmirrord "$i" "$@" || return 1; done
+}
+
+# c_ksim I LOG ARGS...: the simulator of node I against log LOG.
+c_ksim() {
+	local i=$1 lg=$2
+	shift 2
+	h_ksim "$i" --state-dir "$H_DIR/state-$lg" --uuid "${C_UUID[$lg]}" \
+		--luid "${C_LUID[$lg]}" --ctr "${C_CTR[$lg]}" --node "n$i" \
+		--slot "$((i - 1))" --timeout-ms 3000 --reconnect-seconds 60 \
+		--quiet "$@"
+}
+
+# c_ksim_bg I LOG TAG ARGS...: c_ksim in the background; the pid (the
+# simulator's own: nsenter execs it) goes to C_PID[TAG], its stdout/stderr to
+# $H_DIR/ksim-TAG.{out,err}.
+declare -A C_PID
+c_ksim_bg() {
+	local i=$1 lg=$2 tag=$3 hp bin=${H_KSIM:-$top_builddir/cmirror-ksim}
+	shift 3
+	hp=$(cat "$(h_node_dir "$i")/holder.pid") || return 1
+	( exec nsenter -t "$hp" -n -m -i -- "$bin" --socket "$(h_kernel_sock "$i")" \
+		--state-dir "$H_DIR/state-$lg" --uuid "${C_UUID[$lg]}" \
+		--luid "${C_LUID[$lg]}" --ctr "${C_CTR[$lg]}" --node "n$i" \
+		--slot "$((i - 1))" --timeout-ms 3000 --reconnect-seconds 60 \
+		--quiet "$@" ) >"$H_DIR/ksim-$tag.out" 2>"$H_DIR/ksim-$tag.err" </dev/null &
+	C_PID[$tag]=$!
+	C_BG_PIDS+=("$!")
+}
+
+# c_ksim_wait TAG: wait for a background simulator; its exit status must be
+# 0 and its summary must show no violations.
+c_ksim_wait() {
+	local tag=$1 rc=0 out
+	wait "${C_PID[$tag]}" || rc=$?
+	out=$(cat "$H_DIR/ksim-$tag.out")
+	h_log "ksim $tag (rc $rc): $out"
+	if [ "$rc" != 0 ]; then
+		tail -20 "$H_DIR/ksim-$tag.err" >&2
+		h_fail "ksim $tag exited $rc"
+		return 1
+	fi
+	case $out in
+	*" violations=0"*) ;;
+	*) h_fail "ksim $tag: $out"; return 1 ;;
+	esac
+}
+
+c_kill_bg() {	# TAG [SIG]: stop a background simulator
+	local p=${C_PID[$1]:-}
+	[ -n "$p" ] || return 0
+	kill -"${2:-KILL}" "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	return 0
+}
+
+# c_wlines LOG NODE: flushed marks ("W") in node NODE's journal of LOG.
+c_wlines() {
+	local n
+	n=$(grep -c '^W ' "$H_DIR/state-$1/journal.n$2" 2>/dev/null) || true
+	echo "${n:-0}"
+}
+
+# c_wait_progress LOG NODE N TAG [SECONDS]: node NODE's simulator TAG has
+# flushed N more marks (there is no event to wait on: bounded poll of its
+# journal), while it still runs.
+c_wait_progress() {
+	local lg=$1 i=$2 n=$3 tag=$4 end=$((SECONDS + ${5:-60})) want
+	want=$(($(c_wlines "$lg" "$i") + n))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(c_wlines "$lg" "$i")" -ge "$want" ] && return 0
+		kill -0 "${C_PID[$tag]}" 2>/dev/null || {
+			tail -20 "$H_DIR/ksim-$tag.err" >&2
+			h_fail "ksim $tag exited before $n more flushed marks"
+			return 1
+		}
+		sleep "$H_POLL"
+	done
+	h_fail "ksim $tag: no progress to $want flushed marks in ${5:-60}s"
+}
+
+# c_json I LOG: node I's `cmirrorctl --json log UUID`.
+c_json() { h_cmirrorctl "$1" --json log "${C_UUID[$2]}"; }
+
+# c_field I LOG FIELD: one field of it (jq syntax, without the dot).
+c_field() { c_json "$1" "$2" | jq -r ".$3"; }
+
+# c_settled I LOG: synced, nothing pending, nothing queued.
+c_settled() {
+	local j
+	j=$(c_json "$1" "$2") || return 1
+	[ "$(jq -r '.state + " " + (.pending|tostring)' <<<"$j")" = "synced 0" ]
+}
+
+# c_wait_converged LOG SECONDS NODES...: every node settled with the same
+# digest, generation and sync_count (bounded poll: replicas converge as
+# deliveries arrive, with no event to wait on from outside).
+c_wait_converged() {
+	local lg=$1 end=$((SECONDS + $2)) i d all
+	shift 2
+	while :; do
+		all=
+		for i in "$@"; do
+			if c_settled "$i" "$lg"; then
+				d=$(c_json "$i" "$lg" | jq -r '"\(.digest) gen=\(.generation) sync=\(.sync_count)"')
+			else
+				d="unsettled"
+			fi
+			all="$all|$d"
+		done
+		if [ "$(echo "$all" | tr '|' '\n' | sed '/^$/d' | sort -u | wc -l)" = 1 ] &&
+			[ "${all#*unsettled}" = "$all" ]; then
+			h_log "$lg converged on nodes $*: ${all#|}"
+			return 0
+		fi
+		if [ $SECONDS -ge $end ]; then
+			for i in "$@"; do
+				echo "node $i: $(c_json "$i" "$lg" | jq -c 'del(.detail)')" >&2
+			done
+			h_fail "$lg: replicas differ after $2 s: $all"
+			return 1
+		fi
+		sleep "$H_POLL"
+	done
+}
+
+# c_verify I LOG [EXPECT_ALL]: ksim verify on node I; with EXPECT_ALL every
+# region must be in sync.
+c_verify() {
+	local out
+	out=$(c_ksim "$1" "$2" verify 2>&1) || { h_fail "node $1 $2: verify: $out"; return 1; }
+	if [ -n "${3:-}" ] && [ "${out%%$'\n'*}" != "verify: regions=$C_REGIONS in_sync=$C_REGIONS mismatches=0" ]; then
+		h_fail "node $1 $2: $out"
+		return 1
+	fi
+	h_log "node $1 $2: $out"
+}
+
+# c_resync_all I LOG: resync from node I and wait until every region is in
+# sync there.
+c_resync_all() {
+	local out
+	out=$(c_ksim "$1" "$2" resync 2>&1) || { h_fail "node $1 $2: resync: $out"; return 1; }
+	out=$(c_ksim "$1" "$2" wait-sync --max-seconds 60 2>&1) ||
+		{ h_fail "node $1 $2: $out"; return 1; }
+}
+
+# c_groups I: "GROUP NODEID" per member of every CPG group node I's corosync
+# knows, sorted.
+c_groups() {
+	h_cpgtool "$1" -e -d , 2>/dev/null |
+		awk -F, 'NR > 1 && NF >= 3 {print $1, $3}' | sort
+}
+
+# c_down I LOG: the log's table goes (PRESUSPEND, POSTSUSPEND, DTR).
+c_down() { c_ksim "$1" "$2" down || h_fail "node $1 $2: down"; }
+
+c_kill_all_bg() {
+	local p
+	for p in "${C_BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	return 0
+}
