@@ -64,7 +64,7 @@ K=("$KSIM" --socket "$SOCK" --uuid after-badframes --luid 7 --quiet
 "${K[@]}" down || fail "simulator down after bad frames"
 
 kill -TERM "$DPID"
-for i in $(seq 200); do	# bounded wait for the exit
+for _ in $(seq 200); do	# bounded wait for the exit
 	kill -0 "$DPID" 2>/dev/null || break
 	sleep 0.05
 done

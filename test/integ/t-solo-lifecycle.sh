@@ -148,7 +148,7 @@ done
 # No table left: SIGTERM (again; it may already be on its way out after
 # the refused one) must end it with status 0.
 kill -TERM "$DPID" 2>/dev/null || true
-for i in $(seq 200); do	# bounded wait for the exit
+for _ in $(seq 200); do	# bounded wait for the exit
 	kill -0 "$DPID" 2>/dev/null || break
 	sleep 0.05
 done

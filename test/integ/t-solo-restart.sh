@@ -26,7 +26,7 @@ for b in "$CMIRRORD" "$KSIM"; do
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/t-solo-restart.XXXXXX")
-DPID= KPID=
+DPID='' KPID=''
 cleanup() {
 	local rc=$? p
 	for p in $KPID $DPID; do
@@ -189,7 +189,7 @@ expect_eq "$c verify" "$out" "verify: regions=$REGIONS in_sync=$REGIONS mismatch
 ksim "$c" down || fail "$c: down"
 
 kill -TERM "$DPID"
-for i in $(seq 200); do	# bounded wait for the exit
+for _ in $(seq 200); do	# bounded wait for the exit
 	kill -0 "$DPID" 2>/dev/null || break
 	sleep 0.05
 done
