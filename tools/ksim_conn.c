@@ -99,8 +99,12 @@ static int rebuild(struct ksim *k)
 		nap = nap < 1000 ? nap * 2 : 1000;
 	}
 	k->in_rebuild = false;
-	if (r == 0)
+	if (r == 0) {
 		k->c.reconnects++;
+		/* Marks made before this point may be gone (a core log, or
+		 * a MARK not yet flushed): check-dead stops trusting them. */
+		ksim_journal(k, 'X', 0);
+	}
 	return r;
 }
 

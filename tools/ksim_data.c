@@ -9,7 +9,9 @@
  *   journal.NAME  what node NAME did, one "X r" line per event:
  *                 M (mark about to be sent), W (mark flushed: legs about to
  *                 be written), C (clear about to be sent), R (resynced,
- *                 SET_REGION_SYNC about to be sent)
+ *                 SET_REGION_SYNC about to be sent), X 0 (the table was
+ *                 rebuilt after a reconnect/-ESRCH: earlier marks are no
+ *                 longer known to be held)
  */
 #include "config.h"
 
@@ -254,7 +256,9 @@ long ksim_journal_dirty(struct ksim *k, const char *name, uint64_t **out)
 		if (errno || end == line + 2 || *end != '\n' ||
 		    v >= k->region_count)
 			continue;
-		if (line[0] == 'W')
+		if (line[0] == 'X')
+			memset(dirty, 0, k->region_count);
+		else if (line[0] == 'W')
 			dirty[v] = 1;
 		else if (line[0] == 'C')
 			dirty[v] = 0;

@@ -155,7 +155,8 @@ static int release_held(struct ksim *k, unsigned keep)
 /* 1 = done, 0 = deferred (a region is being recovered elsewhere), -errno. */
 static int try_write(struct ksim *k, struct kwrite *w)
 {
-	bool insync[ULOG_MAX_REGIONS];
+	bool insync[ULOG_MAX_REGIONS], durable;
+	uint64_t rebuilds;
 	uint8_t out[16];
 	uint32_t olen;
 	unsigned i;
@@ -180,12 +181,20 @@ static int try_write(struct ksim *k, struct kwrite *w)
 		if ((int64_t)ulog_get_u64(out) != 0)
 			return 0;
 	}
+	rebuilds = k->c.reconnects;
 	r = send_marks(k, w->regs, w->n);
 	if (r < 0)
 		return r;
-	for (i = 0; i < w->n; i++)
+	/*
+	 * A table rebuild in the middle (daemon restarted between MARK and
+	 * FLUSH) loses the marks, exactly as with the kernel, which only
+	 * resends the failed request.  Such a write is then not known to be
+	 * covered by a durable mark: no W line, no IS_CLEAN check.
+	 */
+	durable = rebuilds == k->c.reconnects;
+	for (i = 0; durable && i < w->n; i++)
 		ksim_journal(k, 'W', w->regs[i]);
-	if (k->c.writes % CHECK_EVERY == 0) {
+	if (durable && k->c.writes % CHECK_EVERY == 0) {
 		int64_t clean;
 		uint64_t reg = w->regs[ksim_rand(k) % w->n];
 

@@ -49,8 +49,7 @@ start_daemon() {
 		--pid-file "$T/cmirrord.pid" --control-socket "$T/ctl.sock" \
 		>>"$T/daemon.log" 2>&1 &
 	DPID=$!
-	local i
-	for i in $(seq 200); do	# bounded wait for the socket to appear
+	for _ in $(seq 200); do	# bounded wait for the socket to appear
 		[ -S "$SOCK" ] && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.05

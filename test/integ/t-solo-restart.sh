@@ -61,8 +61,7 @@ start_daemon() {
 		--pid-file "$T/cmirrord.pid" --control-socket "$T/ctl.sock" \
 		>>"$T/daemon.log" 2>&1 &
 	DPID=$!
-	local i
-	for i in $(seq 200); do	# bounded wait for the socket to appear
+	for _ in $(seq 200); do	# bounded wait for the socket to appear
 		[ -S "$SOCK" ] && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.05
@@ -101,8 +100,7 @@ wlines() {	# flushed marks ("W" lines) in a journal so far
 # wait_journal FILE N: bounded wait until the journal has N "W" lines,
 # while the simulator KPID is still running.
 wait_journal() {
-	local i
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		[ "$(wlines "$1")" -ge "$2" ] && return 0
 		kill -0 "$KPID" 2>/dev/null || fail "simulator exited early"
 		sleep 0.05
