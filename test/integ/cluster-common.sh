@@ -5,16 +5,17 @@
 # test itself: run-integ.sh only runs t-*.sh).  Sourced after lib.sh.
 #
 # Two mirror logs per test, each with its own ksim state dir:
-#   core  uuid cl-core, "65536 clustered-core 1024" (64 regions, starts out
-#         of sync: needs a resync)
-#   disk  uuid cl-disk, "65536 clustered-disk $H_DIR/disk.img 1024" on a
+#   core  uuid cl-core, "$C_SECTORS clustered-core 1024" (64 regions by
+#         default; starts out of sync: needs a resync)
+#   disk  uuid cl-disk, "$C_SECTORS clustered-disk $H_DIR/disk.img 1024" on a
 #         file every node opens (the shared log device)
 # Node I's simulator is --node nI --slot I-1 (its own slot of each region).
 #
 # c_* functions return non-zero on failure after printing why; the tests
 # end with `|| c_die ...` so one failure ends the run (teardown on EXIT).
 
-C_REGIONS=64
+C_SECTORS=${C_SECTORS:-65536}	# a test may set more before c_cluster
+C_REGIONS=$((C_SECTORS / 1024))
 declare -A C_UUID C_CTR C_LUID
 C_BG_PIDS=()
 
@@ -22,8 +23,9 @@ c_die() { h_fail "$*"; exit 1; }
 
 # c_logs_init: names and constructor strings of the two logs (needs H_DIR).
 c_logs_init() {
-	C_UUID[core]=cl-core C_CTR[core]="65536 clustered-core 1024"
-	C_UUID[disk]=cl-disk C_CTR[disk]="65536 clustered-disk $H_DIR/disk.img 1024"
+	C_REGIONS=$((C_SECTORS / 1024))
+	C_UUID[core]=cl-core C_CTR[core]="$C_SECTORS clustered-core 1024"
+	C_UUID[disk]=cl-disk C_CTR[disk]="$C_SECTORS clustered-disk $H_DIR/disk.img 1024"
 	C_LUID[core]=0xffff888000003000 C_LUID[disk]=0xffff888000003100
 	truncate -s 1M "$H_DIR/disk.img"
 	mkdir -p "$H_DIR/state-core" "$H_DIR/state-disk"
