@@ -45,7 +45,7 @@ SOCK=$T/kernel.sock
 	--pid-file "$T/cmirrord.pid" --control-socket "$T/ctl.sock" \
 	>>"$T/daemon.log" 2>&1 &
 DPID=$!
-for i in $(seq 200); do	# bounded wait for the socket to appear
+for _ in $(seq 200); do	# bounded wait for the socket to appear
 	[ -S "$SOCK" ] && break
 	kill -0 "$DPID" 2>/dev/null || fail "cmirrord exited at start"
 	sleep 0.05
