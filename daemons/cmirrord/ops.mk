@@ -41,3 +41,9 @@ test_control_SOURCES = test/unit/test_control.c daemons/cmirrord/control.c \
 test_control_CFLAGS = $(UNITTEST_FLAGS)
 test_control_LDADD = $(CMOCKA_LIBS)
 endif
+
+# The annotated example configuration (every key at its default) goes with
+# the documentation, not to $(sysconfdir): an installed /etc/cmirrord.conf
+# would be overwritten by the next install, and a missing file already
+# means "defaults".
+dist_doc_DATA = cmirrord.conf.example
