@@ -44,6 +44,9 @@ struct ksim_opts {
 	enum ksim_mode mode;
 	bool resync, no_up, down;
 	unsigned lazy_clear;		/* clears held back by N writes */
+	/* resync: hold the slot of the (hold_after+1)th region */
+	uint64_t hold_after;
+	bool hold;
 	/* wait-sync */
 	uint64_t count;			/* UINT64_MAX: region_count */
 	bool have_count;

@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ksim.h"
 
@@ -242,6 +243,14 @@ int ksim_resync_step(struct ksim *k)
 	if ((int64_t)ulog_get_u64(out) == 0)
 		return 0;
 	reg = ulog_get_u64(out + 8);
+	if (k->o.hold && k->c.resynced >= k->o.hold_after && reg < k->region_count) {
+		/* Tests kill a node at this point: its slot is held and the
+		 * journal tells them which region, no polling race. */
+		ksim_journal(k, 'H', reg);
+		while (!ksim_stop)
+			pause();
+		return -EINTR;
+	}
 	if (reg >= k->region_count) {
 		fprintf(stderr, "ksim[%s]: VIOLATION: resync work %" PRIu64
 			" >= region count %" PRIu64 "\n", k->o.node, reg,

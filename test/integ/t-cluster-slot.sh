@@ -6,8 +6,9 @@
 #  - core and disk logs (both start out of sync) on 3 nodes; nodes 1 and 2
 #    write with --no-resync (their writes to unrecovered regions wait);
 #    only node 3 resyncs;
-#  - node 3's simulator is frozen while the replicas show node 3 holding a
-#    recovery slot, then node 3's cmirrord and simulator are killed -9;
+#  - node 3's simulator resyncs 5 regions, then holds the sixth one's
+#    recovery slot (cmirror-ksim resync --hold-after); once the replicas
+#    show node 3 holding it, node 3's cmirrord and simulator are killed -9;
 #  - the survivors drop the slot at once (no "recovering" entry of node 3),
 #    the region it held is still out of sync, and node 2's resync gets work
 #    until every region - the one node 3 held included - is in sync;
@@ -39,26 +40,23 @@ for lg in core disk; do
 		c_ksim_bg "$i" "$lg" "$lg$i" --seed "$i" run --no-up --writes 0 \
 			--burst 2 --mode mark --no-resync
 	done
-	c_ksim_bg 3 "$lg" "${lg}3" resync
-	# Freeze node 3's simulator at a moment its slot is held (no event
-	# to wait on: a bounded number of freeze/look/thaw rounds).
+	# Node 3 resyncs 5 regions, then takes the next one's work and holds
+	# it (journal line H) until it is killed.
+	c_ksim_bg 3 "$lg" "${lg}3" resync --hold-after 5
 	end=$((SECONDS + 60))
-	while :; do
-		n=$(rlines "$lg" 3)
-		kill -0 "${C_PID[${lg}3]}" 2>/dev/null || c_die "$lg: node 3 finished the resync unseen"
-		if [ "$n" -ge 5 ]; then
-			kill -STOP "${C_PID[${lg}3]}"
-			rec=$(c_field 1 "$lg" 'recovering|if . then "\(.node) \(.region)" else "" end')
-			[ "${rec%% *}" = 3 ] && break
-			kill -CONT "${C_PID[${lg}3]}"
-		fi
-		[ $SECONDS -lt $end ] || c_die "$lg: node 3 never seen holding a slot"
-		until [ "$(rlines "$lg" 3)" -gt "$n" ] || [ $SECONDS -ge $end ]; do
-			sleep "$H_POLL"
-		done
+	until rec=$(grep -m1 '^H ' "$H_DIR/state-$lg/journal.n3" 2>/dev/null); do
+		kill -0 "${C_PID[${lg}3]}" 2>/dev/null || c_die "$lg: node 3's resync ended without holding a slot"
+		[ $SECONDS -lt $end ] || c_die "$lg: node 3 never took a sixth region"
+		sleep "$H_POLL"
 	done
+	held=${rec#H }
+	until [ "$(c_field 1 "$lg" 'recovering|if . then "\(.node) \(.region)" else "" end')" = "3 $held" ]; do
+		[ $SECONDS -lt $end ] || c_die "$lg: node 1 never shows node 3 recovering $held"
+		sleep "$H_POLL"
+	done
+	rec="3 $held"
 	HELD[$lg]=${rec#* }
-	h_log "$lg: node 3 frozen holding region ${HELD[$lg]} after $(rlines "$lg" 3) resynced"
+	h_log "$lg: node 3 holds region ${HELD[$lg]} after $(rlines "$lg" 3) resynced"
 done
 
 h_kill_cmirrord 3 KILL || exit 1
