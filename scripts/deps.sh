@@ -20,7 +20,7 @@ set -eu
 
 BASE="build-essential autoconf automake libtool pkg-config corosync libcpg-dev
 libquorum-dev libcorosync-common-dev libnl-3-dev libnl-genl-3-dev libcmocka-dev
-libsystemd-dev valgrind clang iproute2 python3"
+libsystemd-dev valgrind clang iproute2 python3 jq"
 # The kernel suite: qemu (TCG), busybox for the initramfs, dmsetup, and the
 # tools build-image.sh uses to unpack the kernel package and build the cpio.
 KERNEL="qemu-system-x86 busybox-static dmsetup cpio kmod xz-utils dpkg"

@@ -35,7 +35,7 @@ set -u
 if [ -n "${SAN_INTEG_TESTS:-}" ]; then
 	read -r -a SAN_INTEG <<<"$SAN_INTEG_TESTS"
 else
-	SAN_INTEG=('t-solo-*' 't-single-*' 't-ksim-*')
+	SAN_INTEG=('t-solo-*' 't-badframes')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -335,7 +335,9 @@ fuzz_suite() {
 # --- main --------------------------------------------------------------------
 
 main() {
-	step deps "$srcdir/scripts/deps.sh" || return 1
+	local kdeps=()
+	[ $quick = 1 ] || kdeps=(--kernel)	# qemu, busybox, dmsetup for test/kernel
+	step deps "$srcdir/scripts/deps.sh" "${kdeps[@]}" || return 1
 	step autoreconf do_autoreconf || return 1
 	step build:configure do_configure "$B" || return 1
 	# Not fatal: the unit tests build on their own (check_suite).
