@@ -14,17 +14,20 @@
 # each, and drives them with cmirror-ksim, the kernel simulator, in place of
 # the dm-log-userspace kernel module (the kernel itself is exercised by
 # test/kernel/ under qemu):
-#   1. the same mirror log (one uuid) is brought up on all three nodes
-#   2. all three write to it at the same time
-#   3. each node's view: `cmirrorctl status` and `corosync-cpgtool`
-#   4. node 3's cmirrord is killed (SIGKILL), as in a crash
-#   5. node 1 waits until the mirror is in sync, then the simulator verifies
-#      that no region was reported clean while a write was in flight
+#   1. two mirror logs (a core and a disk log) come up on all three nodes:
+#      corosync-cpgtool shows one CPG group per log
+#   2. node 1 resyncs them; then all three write to overlapping regions
+#   3. node 3 crashes (SIGKILL of its cmirrord and its simulated kernel);
+#      node 1 checks that every region node 3 had marked is reported out of
+#      sync and dirty (check-dead), and `cmirrorctl status` shows the cluster
+#   4. node 1 resyncs those regions, the survivors' writes that waited on
+#      them complete; verify compares the simulated legs of every in-sync
+#      region; the replicas' digests agree
 # Everything is removed at the end (namespaces, processes, files).
 set -u
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-B=$srcdir/build
+B=${DEMO_BUILDDIR:-$srcdir/build}	# t-demo.sh points it at the test build
 pause=0
 keep=0
 for a in "$@"; do
@@ -66,70 +69,96 @@ export top_builddir=$B top_srcdir=$srcdir
 [ $keep = 1 ] && export H_KEEP=1
 # shellcheck source=test/integ/lib.sh source-path=SCRIPTDIR/..
 . "$srcdir/test/integ/lib.sh"
+# shellcheck source=test/integ/cluster-common.sh
+. "$srcdir/test/integ/cluster-common.sh"
 
-say "three nodes: namespaces, bridge, corosync (knet, aes256/sha256)"
-h_setup 3 || die "setup failed"
-for i in 1 2 3; do h_start_corosync "$i" || die "corosync on node $i"; done
-for i in 1 2 3; do h_wait_quorate "$i" 30 || die "node $i not quorate"; done
+# Two mirror logs (cluster-common.sh): cl-core (clustered-core, starts out
+# of sync) and cl-disk (clustered-disk on a file every node opens).
+C_SECTORS=${DEMO_SECTORS:-262144}	# 256 regions of 1024 sectors
+
+say "three nodes: namespaces, bridge, corosync (knet, aes256/sha256), cmirrord"
+c_cluster 3 || die "cluster setup failed"
 h_exec 1 corosync-quorumtool -s | sed -n '/^Membership/,$p'
-wait_user
-
-say "cmirrord on every node"
 for i in 1 2 3; do
-	h_start_cmirrord "$i" || die "cmirrord on node $i"
-	echo "node $i: cmirrord pid $(cat "$(h_node_dir "$i")/cmirrord.pid"), kernel socket $(h_kernel_sock "$i")"
+	echo "node $i: cmirrord pid $(cat "$(h_pid_file "$i")"), kernel socket $(h_kernel_sock "$i")"
 done
 wait_user
 
-# One mirror log, the same uuid on all nodes; a core log (no log device), so
-# no disk is needed.  Without --no-resync: the mirror starts out of sync and
-# the nodes resynchronise it between them.
-UUID=LVM-cmirrordemo$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-REGIONS=${DEMO_REGIONS:-4096}
-
-# TODO(ksim): the cmirror-ksim command line is not final; the sub-commands
-# below (up, write, wait-sync, verify) follow its planned interface and must
-# be checked against `cmirror-ksim --help` once tools/cmirror-ksim is in.
-say "the mirror log $UUID comes up on all three nodes"
-for i in 1 2 3; do
-	run h_ksim "$i" up --uuid "$UUID" --regions "$REGIONS" ||
-		die "ksim up on node $i (TODO: check the cmirror-ksim CLI)"
+say "both mirror logs come up on all three nodes (CTR + RESUME from each 'kernel')"
+for lg in core disk; do
+	for i in 1 2 3; do
+		c_ksim "$i" "$lg" up || die "ksim up: node $i, log $lg"
+	done
 done
+run h_cpgtool 1
 wait_user
 
-say "all three nodes write to it at the same time"
-pids=()
-for i in 1 2 3; do
-	h_ksim "$i" write --uuid "$UUID" --seed "$i" --ops 2000 \
-		>"$(h_node_dir "$i")/log/ksim-write.log" 2>&1 &
-	pids+=($!)
+say "node 1 resyncs both logs (they start out of sync), then all three write"
+for lg in core disk; do
+	c_resync_all 1 "$lg" || die "initial resync of $lg"
 done
-rc=0
-for i in 1 2 3; do
-	wait "${pids[$((i - 1))]}" || { rc=1; echo "node $i: writes failed:"; tail -5 "$(h_node_dir "$i")/log/ksim-write.log"; }
-	tail -1 "$(h_node_dir "$i")/log/ksim-write.log"
+# Overlapping ranges; nobody resyncs while node 3 lives (a survivor's write
+# to a region node 3 left out of sync then waits for its recovery).  Node 3
+# holds its clears back, as the region hash does, so it dies with marks.
+for lg in core disk; do
+	c_ksim_bg 1 "$lg" "${lg}1" --seed 1 run --no-up --writes 0 --burst 4 \
+		--regions 0:159 --mode integrated --no-resync
+	c_ksim_bg 2 "$lg" "${lg}2" --seed 2 run --no-up --writes 0 --burst 4 \
+		--regions 64:223 --mode mark --no-resync
+	c_ksim_bg 3 "$lg" "${lg}3" --seed 3 run --no-up --writes 0 --burst 4 \
+		--regions 96:255 --mode integrated --no-resync --lazy-clear 8
 done
-[ $rc = 0 ] || die "writes failed"
+for lg in core disk; do
+	c_wait_progress "$lg" 3 100 "${lg}3" 120 || die "node 3 makes no progress on $lg"
+done
+echo "flushed marks so far: core n1 $(c_wlines core 1) n2 $(c_wlines core 2) n3 $(c_wlines core 3)"
 wait_user
 
-say "each node's view"
-for i in 1 2 3; do
-	echo "--- node $i"
-	run h_cmirrorctl "$i" status
-	run h_cpgtool "$i"
-done
-wait_user
-
-say "node 3's cmirrord is killed (SIGKILL)"
+say "node 3 crashes (SIGKILL to its cmirrord and its 'kernel')"
 h_kill_cmirrord 3 KILL
-h_cpgtool 1
+c_kill_bg core3
+c_kill_bg disk3
+end=$((SECONDS + 30))
+for lg in core disk; do
+	for i in 1 2; do
+		until [ "$(c_field "$i" "$lg" 'members|map(tostring)|join(" ")')" = "1 2" ]; do
+			[ $SECONDS -lt $end ] || die "node $i $lg: node 3 still a member"
+			sleep "$H_POLL"
+		done
+	done
+done
+for lg in core disk; do
+	echo "--- $lg: every region node 3 had marked is out of sync and dirty on node 1:"
+	run c_ksim 1 "$lg" check-dead n3 || die "a dead node's region was reported clean or in sync"
+done
+run h_cmirrorctl 1 status
 wait_user
 
-say "node 1 waits for the mirror to be in sync, then verifies"
-run h_ksim 1 wait-sync --uuid "$UUID" --timeout 120 || die "no sync"
-run h_ksim 1 verify --uuid "$UUID" || die "verify failed"
-# TODO(ksim): also bring the log down on nodes 1 and 2 (DTR) before teardown.
+say "node 1 resyncs node 3's dirty regions; the survivors' waiting writes complete"
+for lg in core disk; do
+	c_resync_all 1 "$lg" || die "resync of $lg"
+done
+for lg in core disk; do
+	for i in 1 2; do c_wait_progress "$lg" "$i" 50 "$lg$i" 120 || die "node $i $lg: writes stuck"; done
+done
+for lg in core disk; do
+	for i in 1 2; do
+		kill -TERM "${C_PID[$lg$i]}"
+		c_ksim_wait "$lg$i" || die "node $i $lg: simulator reported a violation"
+	done
+done
+for lg in core disk; do
+	run c_ksim 1 "$lg" wait-sync --max-seconds 60 || die "$lg not in sync"
+	for i in 1 2; do c_verify "$i" "$lg" all || die "verify $lg on node $i"; done
+	c_wait_converged "$lg" 60 1 2 || die "replicas differ"
+done
+run h_cmirrorctl 1 log cl-disk
+run h_cpgtool 1
+wait_user
 
 say "teardown"
+for lg in core disk; do
+	for i in 1 2; do c_down "$i" "$lg" || true; done
+done
 h_teardown 0
-echo "demo finished"
+echo "demo finished: no dirty region lost (check-dead + verify above)"
