@@ -145,9 +145,13 @@ static void mlog_free(struct mlog *m)
 		}
 	if (m->g)
 		ls->t->leave(m->g);
+	/* Requests still queued (another kernel thread of a table that is
+	 * going away) get -ESRCH at once rather than the kernel's 15 s
+	 * timeout: a table that still exists re-sends CTR+RESUME and retries. */
 	while (m->pending) {
 		struct pending *pd = m->pending;
 		m->pending = pd->next;
+		reply_esrch(ls, &pd->peer, &pd->req);
 		free(pd);
 	}
 	mlog_disk_close(m);
