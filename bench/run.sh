@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# bench/run.sh - `make bench`: cmirrord against raw CPG on one 3-node netns
+# cluster (test/integ/lib.sh), every figure printed as a ratio to the raw
+# CPG figure of the same run.  Needs root; exits 77 (skip) without it.
+#
+#   BUILDDIR=/path/to/build bench/run.sh
+#
+# Writes $BUILDDIR/bench/report.md (the table), results.txt (every raw
+# output line), latency.png (when gnuplot is installed) and keeps the node
+# logs in $BUILDDIR/bench/logs/.  Environment knobs (defaults in brackets):
+#   BENCH_SECONDS   length of one throughput run [3]
+#   BENCH_IDLE_LOGS idle logs for the scale figure [1000]
+#   BENCH_BIG_REGIONS regions of the checkpoint/memory log [134217728]
+# The whole run takes about 2-4 minutes on 2 cores.
+#
+# Phases:
+#  a) raw CPG (cpg-bench inside the nodes): round trip (window 1) and
+#     msgs/s at windows 1, 8, 64, with 1 and 3 senders, messages the size
+#     of the OPS message cmirrord multicasts for one integrated mark+flush
+#     (wire header 156 + op count 4 + op header 20 + one region 8 = 188 B);
+#     bulk streaming of the checkpoint's byte count in the daemon's chunks.
+#  b) cmirrord: mark+flush latency of one cmirror-ksim log (integrated
+#     flush, clustered-core); state-changing requests/s (FLUSH with a mark
+#     + CLEAR_REGION) with 1, 8, 64 logs, one request in flight per log as
+#     dm-raid1 issues them (bench/ulog_load.c), on 1 node (the group has
+#     one member) and on 3 nodes (every node drives the same logs); IN_SYNC
+#     reads/s (answered locally).
+#  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs; a 2^27-region log:
+#     RSS per region on the node that created it and on the node that
+#     installed its checkpoint; checkpoint time (the joiner's RESUME, which
+#     waits for the install) and bytes vs raw bulk CPG.
+set -u
+
+top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILDDIR=${BUILDDIR:-$top_srcdir/build}
+top_builddir=$BUILDDIR
+export top_srcdir top_builddir
+OUT=$BUILDDIR/bench
+SECS=${BENCH_SECONDS:-3}
+IDLE_LOGS=${BENCH_IDLE_LOGS:-1000}
+BIG_REGIONS=${BENCH_BIG_REGIONS:-134217728}
+REGION_SECTORS=1024
+OPS_MSG=188
+RES=$OUT/results.txt
+CPGB=$BUILDDIR/cpg-bench
+ULOAD=$OUT/ulog-load
+
+mkdir -p "$OUT" || exit 1
+: >"$RES"
+for b in cmirrord cmirror-ksim cmirrorctl cpg-bench; do
+	[ -x "$BUILDDIR/$b" ] || { echo "bench: no $BUILDDIR/$b (make first)" >&2; exit 1; }
+done
+
+# ulog-load is a benchmark helper, not a product: built here, with the
+# configured compiler and the same warnings, so the Makefile needs nothing.
+CC=$(sed -n 's/^CC = //p' "$BUILDDIR/Makefile")
+# shellcheck disable=SC2086
+${CC:-cc} -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
+	-I"$top_srcdir/include" -I"$BUILDDIR" "$top_srcdir/bench/ulog_load.c" \
+	"$top_srcdir/lib/ulog.c" "$top_srcdir/lib/ulog_ops.c" -o "$ULOAD" || exit 1
+
+# shellcheck source=test/integ/lib.sh disable=SC1091
+. "$top_srcdir/test/integ/lib.sh"
+
+# 1,000 logs are 1,000 CPG handles (and a few fds each) in one daemon.
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+
+B_T0=$SECONDS
+b_log() { h_log "bench: $*"; }
+# field NAME LINE: the value of NAME=... in a result line
+field() { sed -n "s/.*[ :]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
+rec() { echo "$1" | tee -a "$RES" >&2; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "n/a" }'; }
+# verdict RATIO OP LIMIT
+verdict() { awk -v r="$1" -v op="$2" -v l="$3" 'BEGIN {
+	if (r == "n/a") { print "?"; exit }
+	ok = (op == "<=") ? (r <= l) : (r >= l); print ok ? "met" : "MISSED" }'; }
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+daemon_pid() { h__pid "$1" cmirrord; }
+uload() {	# NODE ARGS...: ulog-load against the node's daemon
+	local i=$1
+	shift
+	h_exec "$i" "$ULOAD" --socket "$(h_kernel_sock "$i")" "$@"
+}
+# settle NODE: wait until the daemon has had nothing to do for a moment
+# (joins, checkpoints and delayed flushes of the previous phase are over).
+settle() {
+	local p a b
+	p=$(daemon_pid "$1") || return 0
+	for _ in $(seq 50); do
+		a=$(cpu_ticks "$p"); sleep 0.2; b=$(cpu_ticks "$p")
+		[ "$a" = "$b" ] && return 0
+	done
+}
+
+h_setup 3 || exit 1
+H_ARTIFACTS=$OUT/logs
+rm -rf "$H_ARTIFACTS"
+for i in 1 2 3; do h_start_corosync "$i" || exit 1; done
+h_wait_quorate 1 60 || exit 1
+h_wait_members 1 3 60 || exit 1
+
+# ---- a) raw CPG --------------------------------------------------------
+b_log "raw CPG: ${OPS_MSG}-byte messages"
+declare -A RAW
+for w in 1 8 64; do
+	n=$((w == 1 ? 2000 : 10000))
+	line=$(h_exec 1 "$CPGB" --group raw1-w$w --size $OPS_MSG --window $w \
+		--count $n --senders 1) || { b_log "cpg-bench failed"; exit 1; }
+	rec "raw senders=1 $line"
+	RAW[1,$w,p50]=$(field p50_us "$line"); RAW[1,$w,p99]=$(field p99_us "$line")
+	RAW[1,$w,mps]=$(field msgs_per_s "$line")
+	pids=
+	for i in 1 2 3; do
+		h_exec "$i" "$CPGB" --group raw3-w$w --size $OPS_MSG --window $w \
+			--count $((n / 2)) --senders 3 >"$OUT/raw3.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	# (not a bare wait: corosync and the holders are our children too)
+	# shellcheck disable=SC2086
+	wait $pids
+	line=$(grep cpgbench: "$OUT/raw3.1") || { cat "$OUT"/raw3.*; exit 1; }
+	rec "raw senders=3 $line"
+	RAW[3,$w,p50]=$(field p50_us "$line"); RAW[3,$w,p99]=$(field p99_us "$line")
+	RAW[3,$w,mps]=$(field msgs_per_s "$line")
+	rm -f "$OUT"/raw3.*
+done
+
+# ---- daemons -----------------------------------------------------------
+for i in 1 2 3; do h_start_cmirrord "$i" --log-level info || exit 1; done
+CHUNK=$(sed -n 's/.*checkpoint chunks of \([0-9]*\) bytes.*/\1/p' \
+	"$(h_node_dir 1)/log/cmirrord.log" | head -1)
+CHUNK=${CHUNK:-262144}
+
+# ---- b) latency: one cmirror-ksim log ----------------------------------
+b_log "mark+flush latency: cmirror-ksim, 1 log, integrated flush"
+CTR="8192 clustered-core $REGION_SECTORS nosync"
+out=$(h_ksim 1 --uuid bench-ksim --ctr "$CTR" --quiet --stats run \
+	--mode integrated --writes 3000 --no-resync --down 2>&1) ||
+	{ echo "$out" >&2; b_log "cmirror-ksim failed"; exit 1; }
+line=$(grep 'type=FLUSH ' <<<"$out")
+rec "ksim 1node $line"
+K_P50=$(field p50_us "$line"); K_P99=$(field p99_us "$line")
+
+# ---- b) requests/s with 1, 8, 64 logs ----------------------------------
+declare -A D
+for n in 1 8 64; do
+	b_log "write load: $n logs on node 1"
+	uload 1 --prefix w1-$n --logs "$n" --ctr "$CTR" up >/dev/null || exit 1
+	line=$(uload 1 --prefix w1-$n --logs "$n" --ctr "$CTR" --seconds "$SECS" write) || exit 1
+	rec "cmirrord nodes=1 $line"
+	D[1,$n,rps]=$(field reqs_per_s "$line")
+	D[1,$n,p50]=$(field p50_us "$line"); D[1,$n,p99]=$(field p99_us "$line")
+
+	b_log "write load: $n logs on 3 nodes"
+	for i in 1 2 3; do
+		uload "$i" --prefix w3-$n --logs "$n" --ctr "$CTR" up >/dev/null || exit 1
+	done
+	settle 1
+	pids=
+	for i in 1 2 3; do
+		uload "$i" --prefix w3-$n --logs "$n" --ctr "$CTR" --seconds "$SECS" \
+			write >"$OUT/w3.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	sum=0
+	for i in 1 2 3; do
+		line=$(grep uload: "$OUT/w3.$i") || { cat "$OUT/w3.$i" >&2; exit 1; }
+		rec "cmirrord nodes=3 node=$i $line"
+		sum=$(awk -v a="$sum" -v b="$(field reqs_per_s "$line")" 'BEGIN { print a + b }')
+	done
+	line=$(grep uload: "$OUT/w3.1")
+	D[3,$n,rps]=$sum
+	D[3,$n,p50]=$(field p50_us "$line"); D[3,$n,p99]=$(field p99_us "$line")
+	rm -f "$OUT"/w3.*
+done
+
+b_log "IN_SYNC reads: 64 logs x 4 in flight on node 1"
+line=$(uload 1 --prefix w1-64 --logs 64 --ctr "$CTR" --seconds "$SECS" \
+	--window 4 read) || exit 1
+rec "cmirrord reads $line"
+READ_RPS=$(field reqs_per_s "$line")
+
+# ---- c) idle logs ------------------------------------------------------
+b_log "scale: $IDLE_LOGS idle logs on node 3"
+settle 3
+p3=$(daemon_pid 3)
+rss0=$(rss_kb "$p3")
+IDLE_CTR="2097152 clustered-core $REGION_SECTORS nosync"	# 1 GiB, 2048 regions
+line=$(uload 3 --prefix idle --logs "$IDLE_LOGS" --ctr "$IDLE_CTR" up) ||
+	{ b_log "idle logs: up failed"; exit 1; }
+rec "idle up $line"
+settle 3
+rss1=$(rss_kb "$p3")
+c0=$(cpu_ticks "$p3"); t0=$(date +%s.%N)
+sleep 10
+c1=$(cpu_ticks "$p3"); t1=$(date +%s.%N)
+hz=$(getconf CLK_TCK)
+IDLE_RSS=$(awk -v a="$rss0" -v b="$rss1" -v n="$IDLE_LOGS" 'BEGIN { printf "%.1f", (b - a) / n }')
+IDLE_CPU=$(awk -v a="$c0" -v b="$c1" -v s0="$t0" -v s1="$t1" -v hz="$hz" -v n="$IDLE_LOGS" \
+	'BEGIN { printf "%.3f", (b - a) / hz / (s1 - s0) / n * 1e6 }')	# CPU-us per s per log
+rec "idle logs=$IDLE_LOGS rss_before_kb=$rss0 rss_after_kb=$rss1 kb_per_log=$IDLE_RSS cpu_us_per_s_per_log=$IDLE_CPU"
+
+# ---- c) the 2^27-region log: memory and checkpoint ----------------------
+b_log "scale: $BIG_REGIONS-region log on node 1, checkpoint to node 2"
+BIG_CTR="$((BIG_REGIONS * REGION_SECTORS)) clustered-core $REGION_SECTORS nosync"
+settle 1; settle 2
+p1=$(daemon_pid 1); p2=$(daemon_pid 2)
+m1a=$(rss_kb "$p1"); m2a=$(rss_kb "$p2")
+line=$(uload 1 --prefix big --logs 1 --ctr "$BIG_CTR" up) || exit 1
+rec "big up node=1 $line"
+settle 1
+m1b=$(rss_kb "$p1")
+line=$(uload 2 --prefix big --logs 1 --ctr "$BIG_CTR" up) || exit 1
+rec "big up node=2 (checkpoint) $line"
+CK_US=$(field p50_us "$line")
+settle 1; settle 2
+m1c=$(rss_kb "$p1"); m2b=$(rss_kb "$p2")
+CK_BYTES=$(sed -n 's/.*big-0: checkpoint of \([0-9]*\) bytes sent.*/\1/p' \
+	"$(h_node_dir 1)/log/cmirrord.log" | tail -1)
+BITS1=$(awk -v a="$m1a" -v b="$m1b" -v n="$BIG_REGIONS" 'BEGIN { printf "%.2f", (b - a) * 8192 / n }')
+BITS2=$(awk -v a="$m2a" -v b="$m2b" -v n="$BIG_REGIONS" 'BEGIN { printf "%.2f", (b - a) * 8192 / n }')
+BITS1C=$(awk -v a="$m1a" -v b="$m1c" -v n="$BIG_REGIONS" 'BEGIN { printf "%.2f", (b - a) * 8192 / n }')
+rec "big regions=$BIG_REGIONS ckpt_bytes=${CK_BYTES:-?} resume_us=$CK_US node1_rss_kb=$m1a->$m1b->$m1c node2_rss_kb=$m2a->$m2b bits_per_region_node1=$BITS1 after_ckpt=$BITS1C node2=$BITS2"
+
+b_log "raw CPG bulk: ${CK_BYTES:-0} bytes in $CHUNK-byte messages"
+RAW_BULK=
+if [ -n "${CK_BYTES:-}" ]; then
+	h_exec 1 "$CPGB" --group rawbulk --bulk "$CK_BYTES" --chunk "$CHUNK" \
+		--role send >"$OUT/bulk.1" 2>&1 &
+	sp=$!
+	sleep 0.5	# the sender is a member first, as node 1's daemon was
+	line=$(h_exec 2 "$CPGB" --group rawbulk --bulk "$CK_BYTES" --chunk "$CHUNK" \
+		--role recv) || { b_log "bulk receiver failed"; }
+	wait "$sp"
+	rec "rawbulk $line"
+	rec "rawbulk $(cat "$OUT/bulk.1")"
+	RAW_BULK=$(field join_to_last_us "$line")
+	rm -f "$OUT/bulk.1"
+fi
+
+for i in 1 2 3; do
+	rec "stats node=$i $(h_cmirrorctl "$i" stats 2>&1 | tr '\n' ' ' | tr -s ' ')"
+done
+
+# ---- report ------------------------------------------------------------
+REPORT=$OUT/report.md
+{
+	echo "# cmirrord benchmark ($(date -u +%F\ %T) UTC, $(nproc) CPUs, 3-node netns cluster, knet aes256/sha256)"
+	echo
+	echo "Raw CPG: cpg-bench, ${OPS_MSG}-byte messages (one integrated mark+flush OPS message)."
+	echo "Ratios are cmirrord / raw CPG of the same run; for latency lower is better, for rates higher."
+	echo
+	echo "| figure | cmirrord | raw CPG | ratio | target | |"
+	echo "|---|---:|---:|---:|---|---|"
+	row() {	# NAME VALUE RAW TARGET-OP TARGET-LIMIT
+		local r v
+		r=$(ratio "$2" "$3")
+		if [ -n "$4" ]; then v=$(verdict "$r" "$4" "$5"); echo "| $1 | $2 | $3 | $r | $4 $5x | $v |"
+		else echo "| $1 | $2 | $3 | $r | | |"; fi
+	}
+	row "mark+flush p50 us (ksim, 1 log, 1 node) vs RTT w=1" "$K_P50" "${RAW[1,1,p50]}" "<=" 1.2
+	row "mark+flush p99 us (ksim, 1 log, 1 node) vs RTT w=1" "$K_P99" "${RAW[1,1,p99]}" "<=" 1.5
+	row "mark+flush p50 us (1 log, 3 nodes) vs RTT 3 senders" "${D[3,1,p50]}" "${RAW[3,1,p50]}" "<=" 1.2
+	row "mark+flush p99 us (1 log, 3 nodes) vs RTT 3 senders" "${D[3,1,p99]}" "${RAW[3,1,p99]}" "<=" 1.5
+	for n in 1 8 64; do
+		if [ "$n" = 64 ]; then op=">="; lim=1.0; else op=; lim=; fi
+		row "requests/s, $n logs, 1 node vs msgs/s w=$n" "${D[1,$n,rps]}" "${RAW[1,$n,mps]}" "$op" "$lim"
+	done
+	for n in 1 8 64; do
+		if [ "$n" = 64 ]; then op=">="; lim=1.0; else op=; lim=; fi
+		row "requests/s, $n logs, 3 nodes vs msgs/s 3 senders w=$n" "${D[3,$n,rps]}" "${RAW[3,$n,mps]}" "$op" "$lim"
+	done
+	row "IN_SYNC reads/s (64 logs x 4, local) vs msgs/s w=64" "$READ_RPS" "${RAW[1,64,mps]}" "" ""
+	row "checkpoint us, $BIG_REGIONS regions (${CK_BYTES:-?} B) vs bulk CPG" "$CK_US" "${RAW_BULK:-}" "<=" 2.0
+	echo
+	echo "| scale figure | value | target |"
+	echo "|---|---:|---|"
+	echo "| memory per region, creating node (RSS delta x 8 / regions) | $BITS1 bits | <= 2 bits + const |"
+	echo "| memory per region, node that installed the checkpoint | $BITS2 bits | <= 2 bits + const |"
+	echo "| idle log RSS ($IDLE_LOGS logs, 1 daemon) | $IDLE_RSS KiB/log | |"
+	echo "| idle log CPU ($IDLE_LOGS logs, 10 s) | $IDLE_CPU CPU-us/s per log | |"
+	echo
+	echo "Raw lines: results.txt.  Run time: $((SECONDS - B_T0)) s."
+} >"$REPORT"
+cat "$REPORT"
+
+# ---- plot (optional) ---------------------------------------------------
+if command -v gnuplot >/dev/null 2>&1; then
+	dat=$OUT/latency.dat
+	{
+		echo "label p50 p99"
+		echo "\"raw CPG 1 sender\" ${RAW[1,1,p50]} ${RAW[1,1,p99]}"
+		echo "\"mark+flush ksim 1 node\" $K_P50 $K_P99"
+		echo "\"mark+flush 1 log 1 node\" ${D[1,1,p50]} ${D[1,1,p99]}"
+		echo "\"raw CPG 3 senders\" ${RAW[3,1,p50]} ${RAW[3,1,p99]}"
+		echo "\"mark+flush 1 log 3 nodes\" ${D[3,1,p50]} ${D[3,1,p99]}"
+		echo "\"mark+flush 64 logs 1 node\" ${D[1,64,p50]} ${D[1,64,p99]}"
+		echo "\"raw CPG w=64 1 sender\" ${RAW[1,64,p50]} ${RAW[1,64,p99]}"
+	} >"$dat"
+	gnuplot <<EOF || b_log "gnuplot failed (plot skipped)"
+set terminal png size 1000,500
+set output "$OUT/latency.png"
+set title "round trip / mark+flush latency (us), same 3-node netns cluster"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set xtics rotate by -20
+set ylabel "microseconds"
+set yrange [0:*]
+plot "$dat" using 2:xtic(1) title "p50", "" using 3 title "p99"
+EOF
+	[ -f "$OUT/latency.png" ] && b_log "plot: $OUT/latency.png"
+else
+	b_log "no gnuplot: plot skipped"
+fi
+b_log "report: $REPORT ($((SECONDS - B_T0)) s)"
+h_teardown 0
