@@ -5,7 +5,9 @@
 # Seeds: test/fuzz/corpus/NAME/ (copied, never written back).
 # Regressions: test/fuzz/regress/NAME/* are replayed first; a crash found
 # here belongs there once fixed.
-# Env: top_builddir (holds config.h; default build), FUZZ_OUT (work dir).
+# Env: top_builddir (holds config.h; default build), FUZZ_OUT (work dir),
+#   FUZZ_BUILD_ONLY=1 (build and replay the regressions, no fuzzing: what
+#   scripts/fuzz-long.sh uses before its own runs).
 # Exit: 0 clean, 1 a crash or a build failure, 77 no clang/libFuzzer.
 set -euo pipefail
 
@@ -57,6 +59,7 @@ for t in "${targets[@]}"; do
 			fail=1; continue
 		fi
 	fi
+	[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && { echo "fuzz $t: built $bin"; continue; }
 	corpus=$out/corpus-$t
 	mkdir -p "$corpus" "$out/artifacts-$t"
 	if [ -d "$srcdir/test/fuzz/corpus/$t" ]; then
@@ -66,7 +69,8 @@ for t in "${targets[@]}"; do
 	if "$bin" -max_total_time="$secs" -print_final_stats=1 -max_len=65536 \
 		-artifact_prefix="$out/artifacts-$t/" "$corpus" >"$log" 2>&1; then
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-		echo "fuzz $t: execs=${execs:-?} crashes=0 seconds=$secs corpus=$(ls "$corpus" | wc -l)"
+		cov=$(sed -n 's/^#[0-9]*[^c]*cov: \([0-9]*\).*/\1/p' "$log" | tail -1)
+		echo "fuzz $t: execs=${execs:-?} cov=${cov:-?} crashes=0 seconds=$secs corpus=$(ls "$corpus" | wc -l)"
 	else
 		echo "fuzz $t: CRASH (artifacts in $out/artifacts-$t)"
 		grep -m5 -E 'ERROR|SUMMARY|runtime error' "$log" || tail -20 "$log"
