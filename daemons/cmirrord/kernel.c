@@ -24,6 +24,7 @@
 #include <netlink/socket.h>
 
 #include "kernel.h"
+#include "kernel_policy.h"
 #include "logging.h"
 
 #define NL_RCVBUF	(4 * 1024 * 1024)	/* absorb bursts of requests */
@@ -147,11 +148,12 @@ static void nl_dispatch(struct kernel_link *k, const struct sockaddr_nl *from,
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
 	int left = len;
 
-	/* Only the kernel (port 0) may talk to us: anyone else could forge
-	 * requests that change the shared region state. */
-	if (from->nl_pid != 0) {
+	/* Only the kernel (port 0, DM group) may talk to us: anyone else
+	 * could forge requests that change the shared region state. */
+	if (!kernel_nl_sender_ok(from)) {
 		k->st.dropped++;
-		log_bad(k, "dropped a message from port %u", from->nl_pid);
+		log_bad(k, "dropped a message from port %u groups %#x",
+			from->nl_pid, from->nl_groups);
 		return;
 	}
 	for (; nlmsg_ok(h, left); h = nlmsg_next(h, &left)) {

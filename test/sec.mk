@@ -1,0 +1,16 @@
+# fragment: test/sec.mk
+# Reliability and security checks: netlink sender policy, no shell-outs,
+# fuzz seed generators.
+noinst_HEADERS += daemons/cmirrord/kernel_policy.h
+EXTRA_DIST += test/check_no_shellout.sh test/fuzz/gen_wire_seeds.c \
+	test/fuzz/corpus
+TESTS += test/check_no_shellout.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += test_kernel_policy
+TESTS += test_kernel_policy
+test_kernel_policy_SOURCES = test/unit/test_kernel_policy.c lib/ulog.c \
+	lib/ulog_ops.c
+test_kernel_policy_CFLAGS = $(UNITTEST_FLAGS)
+test_kernel_policy_LDADD = $(CMOCKA_LIBS)
+endif
