@@ -30,7 +30,7 @@ BIG_REGIONS=$((1 << 20))
 
 # ckpt_line I LOG: node I's last "installed checkpoint" line for LOG.
 ckpt_line() {
-	grep -F "${C_UUID[$2]}: installed checkpoint" \
+	grep -E "${C_UUID[$2]}: installed checkpoint [0-9a-f]+ from node" \
 		"$(h_node_dir "$1")/log/cmirrord.log" | tail -1
 }
 
