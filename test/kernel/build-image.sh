@@ -158,7 +158,8 @@ cpio_dir() {
 }
 
 # ---------------------------------------------------------- base archive
-MODS="dm-mod dm-log dm-region-hash dm-mirror dm-log-userspace virtio_pci virtio_blk"
+# virtio_net: the 2-VM test (run-2vm.sh) links the guests over a qemu dgram netdev.
+MODS="dm-mod dm-log dm-region-hash dm-mirror dm-log-userspace virtio_pci virtio_blk virtio_net"
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 STAMP="kver=$KVER busybox=$(basename "$(ls "$CACHE/deb/"busybox-static_*.deb 2>/dev/null | tail -1)")"
 STAMP="$STAMP dmsetup=$(pkgver dmsetup) corosync=$(pkgver corosync)"
@@ -217,7 +218,9 @@ copy_bin "$R" "$top_builddir/cmirrorctl" /usr/sbin/cmirrorctl
 	copy_bin "$R" "$top_builddir/cmirror-ksim" /usr/sbin/cmirror-ksim
 install -m 755 "$HERE/init.sh" "$R/init"
 install -m 755 "$HERE/guest-tests.sh" "$R/guest-tests.sh"
+install -m 755 "$HERE/guest-2vm.sh" "$R/guest-2vm.sh"
 install -m 644 "$HERE/corosync.conf" "$R/etc/corosync/corosync.conf"
+install -m 644 "$HERE/corosync-2node.conf" "$R/etc/corosync/corosync-2node.conf"
 cpio_dir "$R" "$OUT/overlay.cpio.gz"
 rm -rf "$R"
 cat "$BASE" "$OUT/overlay.cpio.gz" >"$OUT/initrd.cpio.gz"

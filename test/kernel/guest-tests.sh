@@ -13,6 +13,7 @@
 # Disks (virtio, found by their serial): leg0 leg1 (mirror legs), log0 log1
 # (disk logs), out (the logs are written onto it as a raw tar stream).
 # No `set -e`: a failed step is reported and the next scenario still runs.
+# shellcheck disable=SC2015 # "check && pass || fail": pass only echoes
 
 LOGS=/tmp/logs
 DLOG=$LOGS/cmirrord.log
@@ -46,6 +47,7 @@ check() {
 phase() { echo "=== PHASE $*" >>"$DLOG"; }
 
 cmdline_arg() {
+	# shellcheck disable=SC2013 # words, not lines
 	for w in $(cat /proc/cmdline); do
 		case "$w" in "$1"=*) echo "${w#*=}" ;; esac
 	done
@@ -111,8 +113,9 @@ stats_prev=/tmp/stats.prev
 # stats_line PHASE: request counts of this phase (diff of cmirrorctl stats)
 stats_line() {
 	cmirrorctl -s "$SOCK" stats >/tmp/stats.now 2>/dev/null || { info "stats $1: cmirrorctl failed"; return; }
-	cp /tmp/stats.now "$LOGS/stats-$1.txt"
-	line=$(awk 'NR == FNR { if ($2 ~ /^[0-9]+$/) prev[$1] = $2; next }
+	cp /tmp/stats.now "$LOGS/stats-$(echo "$1" | tr / _).txt"
+	# FILENAME, not NR == FNR: the previous file is empty after a start.
+	line=$(awk 'FILENAME == ARGV[1] { if ($2 ~ /^[0-9]+$/) prev[$1] = $2; next }
 		$1 ~ /^[A-Z_]+$/ && $2 ~ /^[0-9]+$/ { d = $2 - prev[$1]; if (d > 0) printf " %s=%d", $1, d }' \
 		$stats_prev /tmp/stats.now)
 	info "requests $1:$line"
@@ -168,13 +171,15 @@ mirror_cycle() {
 	phase "$name create: $table"
 	if ! dms create "$name" --table "$table"; then
 		fail "$name/create" "dmsetup create failed: $table"
-		stats_line "$name"
+		stats_line "$name/create"
 		return 1
 	fi
 	pass "$name/create" "$table"
+	stats_line "$name/create"
 	s=$(wait_sync "$name" 120) && pass "$name/in-sync" "$s" ||
 		fail "$name/in-sync" "stuck at $s"
 	check "$name/legs-after-sync" "legs identical${cmpn:+ (first $cmpn bytes)}" legs_equal $cmpn
+	stats_line "$name/resync+compare"
 
 	phase "$name write"
 	new_pattern
@@ -184,22 +189,32 @@ mirror_cycle() {
 	else
 		fail "$name/write" "dd or leg contents wrong: $(tail -1 "$LOGS/dd.err")"
 	fi
+	stats_line "$name/write"
 	phase "$name status"
 	st=$(dms status "$name")
 	info "$name status: $st"
 	case "$st" in *" 1 clustered-core"* | *" clustered-disk "*" A"* | *" 1 core"*) pass "$name/status" "$st" ;;
 	*) fail "$name/status" "unexpected: $st" ;; esac
+	stats_line "$name/status"
 
 	phase "$name suspend"
-	dms suspend "$name" && phase "$name resume" && dms resume "$name" &&
-		s=$(wait_sync "$name" 30) && pass "$name/suspend-resume" "$s" ||
+	ok=0
+	if dms suspend "$name"; then
+		stats_line "$name/suspend"
+		phase "$name resume"
+		dms resume "$name" && s=$(wait_sync "$name" 30) && ok=1
+		stats_line "$name/resume"
+	fi
+	[ $ok = 1 ] && pass "$name/suspend-resume" "$s" ||
 		fail "$name/suspend-resume" "state $(dms info -c --noheadings -o attr "$name") sync $s"
 
 	# A reload is a new table (new luid) for the same uuid: CTR on the
 	# inactive table while the live one is still up, then the swap.
 	phase "$name reload"
 	cur=$(dms table "$name")
-	if dms load "$name" --table "$table" && dms resume "$name"; then
+	if dms load "$name" --table "$table" && stats_line "$name/load" &&
+		dms resume "$name"; then
+		stats_line "$name/swap"
 		new_pattern
 		s=$(wait_sync "$name" 60)
 		if write_pattern "$name" && holds_pattern "$LEG0" && holds_pattern "$LEG1"; then
@@ -213,7 +228,7 @@ mirror_cycle() {
 	FINAL_SYNC=$(sync_of "$name")
 	phase "$name remove"
 	check "$name/remove" "removed at $FINAL_SYNC" dms remove "$name"
-	stats_line "$name"
+	stats_line "$name/remove"
 }
 
 # disk_header DEV: "magic version nr_regions" of a dm-log disk header
@@ -253,6 +268,133 @@ kernel_disk_compat() {
 	dms remove "$name-k" || fail "$name/kernel-disk-log-remove" "remove failed"
 }
 
+# popcount_hex HEX: number of set bits
+popcount_hex() {
+	echo "$1" | awk '{ n = 0
+		for (i = 1; i <= length($0); i++) {
+			c = index("0123456789abcdef", substr($0, i, 1)) - 1
+			while (c > 0) { n += c % 2; c = int(c / 2) }
+		}
+		print n }'
+}
+# disk_count DEV: clean regions recorded on a dm-log disk (what the kernel's
+# disk_resume takes as sync_count)
+disk_count() { popcount_hex "$(disk_bits "$1" "$NREG")"; }
+# count_of NAME: "a" of the a/b sync count
+count_of() { s=$(sync_of "$1"); echo "${s%/*}"; }
+
+# write_log_image DEV: a dm-log disk log written by hand (the layout the
+# kernel's dm-log.c reads: little-endian magic "MiRr", version 2, nr_regions,
+# clean bits from byte 1024, bit i of byte i/8) with 25 of the 64 regions
+# clean.  Independent of both cmirrord's codec and the kernel's writer.
+COMPAT_BITS='\377\017\000\360\252\000\125\001'
+COMPAT_CLEAN=25
+write_log_image() {
+	dd if=/dev/zero of=/tmp/logimg bs=1536 count=1 2>/dev/null
+	printf 'rRiM\002\000\000\000\100\000\000\000\000\000\000\000' |
+		dd of=/tmp/logimg conv=notrunc 2>/dev/null
+	# shellcheck disable=SC2059 # the octal escapes are the point
+	printf "$COMPAT_BITS" | dd of=/tmp/logimg bs=1 seek=1024 conv=notrunc 2>/dev/null
+	dd if=/dev/zero of="$1" bs=1M count=1 conv=fsync 2>/dev/null
+	dd if=/tmp/logimg of="$1" bs=512 conv=notrunc,fsync 2>/dev/null
+}
+
+# frozen_stop NAME: suspend a mirror whose recovery is blocked on the
+# suspended kw1: the suspend waits for the recovery in flight, so kw1 is
+# resumed meanwhile; no new recovery starts once suspending.
+frozen_stop() {
+	dms suspend "$1" &
+	sp=$!
+	sleep 1
+	dms resume kw1
+	wait $sp
+}
+
+# compat_chain: the same log device passed back and forth between cmirrord's
+# clustered-disk log and the kernel's own disk log, with regions out of sync
+# (a fully clean log proves little).  Leg 1 goes through a linear device
+# (kw1) that is kept suspended, so no region's recovery can complete while
+# the first status is read: that status is exactly what the log loaded.
+compat_chain() {
+	dev=$LOG1 mm=$(majmin "$LOG1")
+	N=$NREG
+	[ "$N" = 64 ] || { fail compat/setup "needs 64 regions, have $N"; return 1; }
+	write_log_image "$dev"
+	c0=$(disk_count "$dev")
+	info "compat hand-written log: header $(disk_header "$dev") bits $(disk_bits "$dev" "$N") clean $c0"
+	[ "$c0" = $COMPAT_CLEAN ] || { fail compat/setup "hand-written log counts $c0"; return 1; }
+	dms create kw1 --table "0 $SECT linear $LEG1MM 0" || { fail compat/setup "linear kw1"; return 1; }
+	W1MM=$(dms info -c --noheadings --separator : -o major,minor kw1 | tr -d ' ')
+
+	# 1. cmirrord loads the hand-written (kernel layout) log.
+	phase "compat cmirrord reads hand-written log"
+	dms suspend kw1
+	t="0 $SECT mirror userspace 4 ktest-compat clustered-disk $mm $RS 2 $LEG0MM 0 $W1MM 0"
+	if ! dms create compat-u --table "$t"; then
+		dms resume kw1; dms remove kw1
+		fail compat/cmirrord-reads "create failed: $t"
+		return 1
+	fi
+	sleep 1
+	s=$(sync_of compat-u)
+	[ "$s" = "$COMPAT_CLEAN/$N" ] && pass compat/cmirrord-reads "hand-written kernel-layout log: $s" ||
+		fail compat/cmirrord-reads "shows $s, the log has $COMPAT_CLEAN/$N clean"
+	# 2. ... and writes it back after one more region is recovered.
+	frozen_stop compat-u
+	s1=$(count_of compat-u)
+	dms remove compat-u
+	c1=$(disk_count "$dev")
+	info "compat after cmirrord: status $s1/$N, on disk $c1 bits $(disk_bits "$dev" "$N")"
+	[ "$c1" = "$s1" ] && [ "$s1" -gt $COMPAT_CLEAN ] &&
+		pass compat/cmirrord-writes "cmirrord stopped at $s1/$N, its log holds $c1 clean bits" ||
+		fail compat/cmirrord-writes "cmirrord stopped at $s1/$N, its log holds $c1 clean bits"
+	stats_line compat-cmirrord
+
+	# 3. The kernel's disk log loads what cmirrord wrote.
+	phase "compat kernel reads cmirrord's log"
+	dms suspend kw1
+	t="0 $SECT mirror disk 2 $mm $RS 2 $LEG0MM 0 $W1MM 0"
+	if dms create compat-k --table "$t"; then
+		sleep 1
+		s=$(sync_of compat-k)
+		[ "$s" = "$s1/$N" ] && pass compat/kernel-reads "kernel disk log loads cmirrord's log as $s" ||
+			fail compat/kernel-reads "kernel disk log shows $s, cmirrord left $s1/$N"
+		frozen_stop compat-k
+		s2=$(count_of compat-k)
+		dms remove compat-k
+	else
+		dms resume kw1
+		fail compat/kernel-reads "create failed: $t"
+		s2=$s1
+	fi
+	c2=$(disk_count "$dev")
+	info "compat after the kernel: status $s2/$N, on disk $c2"
+
+	# 4. cmirrord loads what the kernel wrote.
+	phase "compat cmirrord reads the kernel's log"
+	dms suspend kw1
+	t="0 $SECT mirror userspace 4 ktest-compat2 clustered-disk $mm $RS 2 $LEG0MM 0 $W1MM 0"
+	if dms create compat-u2 --table "$t"; then
+		sleep 1
+		s=$(sync_of compat-u2)
+		[ "$s" = "$c2/$N" ] && [ "$c2" = "$s2" ] &&
+			pass compat/cmirrord-reads-kernel "kernel stopped at $s2/$N, wrote $c2 clean bits, cmirrord loads $s" ||
+			fail compat/cmirrord-reads-kernel "kernel stopped at $s2/$N, wrote $c2 clean bits, cmirrord loads $s"
+		dms resume kw1
+		s=$(wait_sync compat-u2 120) && pass compat/resync "$s" || fail compat/resync "stuck at $s"
+		dms remove compat-u2
+		c3=$(disk_count "$dev")
+		[ "$c3" = "$N" ] && pass compat/final-log "all $c3 regions clean on disk" ||
+			fail compat/final-log "$c3 clean on disk after a full resync"
+	else
+		dms resume kw1
+		fail compat/cmirrord-reads-kernel "create failed: $t"
+	fi
+	dms remove kw1
+	check compat/legs "legs identical after the chain" legs_equal ""
+	stats_line compat-end
+}
+
 # kill9 NAME LOGARGS: kill -9 cmirrord while a dd runs on the mirror, start
 # it again; the dd must finish and the legs match after the resync.
 kill9() {
@@ -263,14 +405,28 @@ kill9() {
 	s=$(wait_sync "$name" 120) || { fail "$name/in-sync" "stuck at $s"; }
 	dd if=/dev/urandom of=/tmp/big bs=1M count=24 2>/dev/null
 	phase "$name dd + kill -9"
-	dd if=/tmp/big of="/dev/mapper/$name" bs=64k conv=fsync 2>"$LOGS/dd-$name.err" &
+	# O_DIRECT: every write reaches the mirror (and its log) while dd runs;
+	# buffered, dd would only fill the page cache before its fsync.
+	dd if=/tmp/big of="/dev/mapper/$name" bs=64k oflag=direct conv=fsync 2>"$LOGS/dd-$name.err" &
 	ddpid=$!
-	sleep 0.5
+	sleep 1
 	running=no
 	kill -0 $ddpid 2>/dev/null && running=yes
 	kill -9 "$CMPID"
 	wait "$CMPID" 2>/dev/null
 	info "$name: cmirrord $CMPID killed (dd running: $running)"
+	[ $running = yes ] && pass "$name/kill-under-io" "dd still writing (O_DIRECT) when cmirrord was killed" ||
+		fail "$name/kill-under-io" "dd had already finished: not a kill under I/O"
+	case "$logargs" in *clustered-disk*)
+		# The regions being written were marked, and the mark flushed to the
+		# log device before the kernel wrote the legs: they must be dirty.
+		ldev=$LOG0
+		c=$(disk_count "$ldev")
+		info "$name: on-disk log at the kill: $c/$NREG clean, bits $(disk_bits "$ldev" "$NREG")"
+		[ "$c" -lt "$NREG" ] && pass "$name/dirty-on-disk" "$c/$NREG clean on disk at the kill" ||
+			fail "$name/dirty-on-disk" "all $c/$NREG clean on disk while writes were in flight"
+		;;
+	esac
 	sleep 1
 	phase "$name restart"
 	if start_cmirrord; then
@@ -288,9 +444,10 @@ kill9() {
 	else
 		fail "$name/dd-completes" "dd failed: $(tail -1 "$LOGS/dd-$name.err")"
 	fi
+	info "$name: after the restart: $(grep -E "cmirrord\[$CMPID\].*($name: disk log|$name: CTR|FLUSH for unknown|unknown luid)" "$DLOG" | sed 's/^.*: info: //' | tr '\n' '|')"
 	s=$(wait_sync "$name" 180) && pass "$name/resync" "$s" || fail "$name/resync" "stuck at $s"
 	drop_caches
-	if legs_equal && cmp -s -n $((24 * 1048576)) /tmp/big "$LEG1"; then
+	if legs_equal "" && cmp -s -n $((24 * 1048576)) /tmp/big "$LEG1"; then
 		pass "$name/legs" "legs identical and hold the data"
 	else
 		fail "$name/legs" "legs differ after resync"
@@ -302,10 +459,12 @@ kill9() {
 }
 
 # ---------------------------------------------------------------- finish
+# save_logs: bounded throughout, so a hung daemon still leaves its logs.
 save_logs() {
 	dmesg >"$LOGS/dmesg.txt" 2>&1
-	cmirrorctl -s "$SOCK" stats >"$LOGS/stats-final.txt" 2>&1
-	cmirrorctl -s "$SOCK" dump >"$LOGS/ring.txt" 2>&1
+	timeout -s KILL 10 cmirrorctl -s "$SOCK" stats >"$LOGS/stats-final.txt" 2>&1
+	kill -0 "${CMPID:-0}" 2>/dev/null &&
+		timeout -s KILL 10 cmirrorctl -s "$SOCK" dump >"$LOGS/ring.txt" 2>&1
 	cp /proc/cmdline "$LOGS/cmdline.txt"
 	sync
 	[ -n "$OUTDEV" ] && tar -cf "$OUTDEV" -C /tmp logs && sync
@@ -314,6 +473,12 @@ save_logs() {
 watchdog() {
 	sleep "$WD"
 	echo "KTEST watchdog FAIL guest tests still running after ${WD}s (last phase: $(grep '^=== PHASE' "$DLOG" | tail -1))"
+	# Where the daemon's threads are (a hang or a busy loop?)
+	for t in /proc/"${CMPID:-0}"/task/*; do
+		[ -d "$t" ] || continue
+		echo "KINFO cmirrord thread ${t##*/}: $(cat "$t/comm") state $(awk '{print $3, "utime", $14, "stime", $15}' "$t/stat") wchan $(cat "$t/wchan" 2>/dev/null)"
+	done
+	grep -v '^===' "$DLOG" | tail -15 | sed 's/^/KINFO cmirrord: /'
 	dmesg | tail -20 | sed 's/^/KLOG /'
 	save_logs
 	echo "KTEST-DONE"
@@ -405,6 +570,7 @@ if [ "$ONLY" != boot ] && kill -0 "${CMPID:-0}" 2>/dev/null; then
 			kernel_disk_compat iflush-disk "$LOG1"
 	fi
 	want kill9 && kill9 kill9-disk "4 ktest-kill9-disk clustered-disk $(majmin "$LOG0") $RS"
+	want compat && compat_chain
 	want kill9-core && kill9 kill9-core "4 ktest-kill9-core clustered-core $RS nosync"
 	if want kill9; then
 		kernel_disk_compat kill9-disk "$LOG0"
@@ -412,8 +578,9 @@ if [ "$ONLY" != boot ] && kill -0 "${CMPID:-0}" 2>/dev/null; then
 
 	phase "shutdown"
 	stats_line end
-	# Request types as the daemon logged them (debug), for the evidence.
-	info "logged request types: $(grep -oE '\b(CTR|DTR|PRESUSPEND|POSTSUSPEND|RESUME|GET_REGION_SIZE|IS_CLEAN|IN_SYNC|FLUSH|MARK_REGION|CLEAR_REGION|GET_RESYNC_WORK|SET_REGION_SYNC|GET_SYNC_COUNT|STATUS_INFO|STATUS_TABLE|IS_REMOTE_RECOVERING)\b' "$DLOG" | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')"
+	# The daemon logs CTR/DTR and events, not each request: the per-step
+	# KINFO request lines above are the request sequence.
+	cmirrorctl -s "$SOCK" dump >"$LOGS/ring.txt" 2>&1
 	info "daemon warnings/errors: $(grep -ciE 'warn|error|fail' "$DLOG")"
 	kill -TERM "$CMPID"
 	i=0

@@ -10,7 +10,11 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "KTEST-BOOT kernel=$(uname -r) cmdline=$(cat /proc/cmdline)"
-sh /guest-tests.sh
+# ktest.node=N (run-2vm.sh): one of the two cluster guests.
+case " $(cat /proc/cmdline) " in
+*" ktest.node="*) sh /guest-2vm.sh ;;
+*) sh /guest-tests.sh ;;
+esac
 echo "KTEST-EXIT status=$?"
 sync
 poweroff -f

@@ -7,7 +7,8 @@
 #   -n  do not rebuild the image (use the last build-image.sh output)
 #   -o  comma-separated scenario list for the guest (default: all; "boot"
 #       runs only the trivial boot checks)
-#   -t  bound for the whole boot, passed to timeout(1) (default 900)
+#   -t  bound for the whole boot, passed to timeout(1) (default 1800; the
+#       guest's watchdog fires 60 s before it)
 #   -S  guest vCPUs (default 2)
 # Environment: top_builddir (where cmirrord is built, default cwd) and the
 # CMIRROR_KERNEL_* variables of build-image.sh.
@@ -27,7 +28,7 @@ OUT=${CMIRROR_KERNEL_OUT:-$top_builddir/build/kernel-image}
 export CMIRROR_KERNEL_OUT=$OUT
 BUILD=1
 ONLY=all
-TMO=900
+TMO=1800
 SMP=2
 
 while getopts "no:t:S:h" o; do
@@ -74,7 +75,7 @@ t0=$(date +%s)
 timeout -k 10 "$TMO" qemu-system-x86_64 -accel tcg -m 1024 -smp "$SMP" \
 	-display none -monitor none -serial "file:$CONSOLE" -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$INITRD" "${DRIVES[@]}" \
-	-append "console=ttyS0 panic=-1 quiet ktest.only=$ONLY" \
+	-append "console=ttyS0 panic=-1 quiet ktest.only=$ONLY ktest.wd=$((TMO - 60))" \
 	</dev/null >"$RUN/qemu.out" 2>&1
 qrc=$?
 say "qemu exited rc=$qrc after $(($(date +%s) - t0)) s"
