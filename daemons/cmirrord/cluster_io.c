@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 
 #include "cluster_int.h"
+#include "rx_bound.h"
 #include "logging.h"
 
 void cluster_opq_init(struct cl_opq *q)
@@ -403,8 +404,8 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 				      .synced = c->synced, .total = c->total,
 				      .crc = c->crc };
 		if (rx_wants_data(g, h->kind, sender, &c->members)) {
-			/* total was bounded by WIRE_CKPT_MAX in decode. */
-			rx->buf = malloc(c->total ? c->total : 1);
+			/* Not `total` yet: it grows with what arrives. */
+			rx->buf = malloc(rx_capacity(0, c->total));
 			rx->failed = !rx->buf;
 		}
 		return rx;
@@ -537,6 +538,22 @@ static void recv_chunk(struct group *g, uint32_t nodeid, const uint8_t *msg,
 	rx = rx_chunk(g, nodeid, &h, &c);
 	if (!rx)
 		return;
+	if (rx->buf && c.chunk &&
+	    rx_capacity(c.offset + c.chunk, rx->total) >
+	    rx_capacity(c.offset, rx->total)) {
+		/* Chunks are contiguous (rx_chunk): the buffer holds
+		 * rx_capacity(got) bytes; grow it for this chunk. */
+		uint8_t *nb = realloc(rx->buf,
+				      rx_capacity(c.offset + c.chunk, rx->total));
+
+		if (!nb) {
+			free(rx->buf);
+			rx->buf = NULL;
+			rx->failed = true;
+		} else {
+			rx->buf = nb;
+		}
+	}
 	if (rx->buf && c.chunk)
 		memcpy(rx->buf + c.offset, c.data, c.chunk);
 	rx->got += c.chunk;
