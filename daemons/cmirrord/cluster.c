@@ -333,6 +333,22 @@ static void retry_connect(struct group *g, int err)
 	schedule_reconnect(g, g->backoff_ms);
 }
 
+/*
+ * An inquorate node does not join: alone in its partition it would find no
+ * member holding the state and initialise a fresh one, which the merge with
+ * the quorate side then ANDs in (every region out of sync).  The group
+ * waits, unconnected and with no timer, until quorum_cb() connects it.
+ */
+static bool wait_quorum(struct group *g)
+{
+	struct cluster *cl = g->cl;
+
+	if (!cl->o->require_quorum || cl->quorate)
+		return false;
+	log_info("%s: waiting for quorum before joining", g->name);
+	return true;
+}
+
 static void reconnect_cb(struct loop *lp, struct loop_timer *t, void *ctx)
 {
 	struct group *g = ctx;
@@ -340,7 +356,7 @@ static void reconnect_cb(struct loop *lp, struct loop_timer *t, void *ctx)
 
 	loop_timer_cancel(lp, t);
 	g->reconnect = NULL;
-	if (g->connected)
+	if (g->connected || wait_quorum(g))
 		return;
 	r = connect_group(g);
 	if (r < 0)
@@ -432,7 +448,7 @@ static int cl_join(void *tctx, const char *uuid,
 	cluster_opq_init(&g->out);
 	cluster_opq_init(&g->jq);
 	csync_init(&g->sync, cl->node);
-	r = connect_group(g);
+	r = wait_quorum(g) ? 0 : connect_group(g);
 	if (r == -ENOMEM) {
 		free(g);
 		return r;
@@ -522,6 +538,14 @@ static void quorum_cb(void *ctx, bool quorate)
 		next = g->next;
 		if (g->sync.state != CSYNC_NEW)
 			g->ops->quorum(g->core, quorate);
+		/* Groups held back by wait_quorum() join now. */
+		if (quorate && !g->connected && !g->dead) {
+			if (g->reconnect)
+				loop_timer_cancel(cl->lp, g->reconnect);
+			g->reconnect = NULL;
+			g->backoff_ms = 0;
+			schedule_reconnect(g, 0);
+		}
 	}
 	loop_wake(cl->lp);	/* held ops may go now */
 }

@@ -22,10 +22,16 @@
 #include "logging.h"
 #include "logs_int.h"
 
+/* An inquorate partition has its own "lowest member", which may write the
+ * shared device at the same time as the quorate side's writer: it waits
+ * (its commits are held with its ops) until quorum returns. */
 static bool is_writer(const struct mlog *m)
 {
+	const struct logs *ls = m->ls;
+
 	return m->p.kind == RLOG_DISK && m->synced && m->rl && m->g &&
-	       m->nmembers && m->writer == logs_me(m->ls);
+	       m->nmembers && m->writer == logs_me(ls) &&
+	       (!ls->o->require_quorum || ls->t->quorate(ls->t->tctx));
 }
 
 static int ensure_dev(struct mlog *m)
