@@ -555,11 +555,17 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 	if (!pd)
 		return;
 	if ((res.needs_commit || type == DM_ULOG_POSTSUSPEND) && !res.error &&
-	    m->p.kind == RLOG_DISK && m->committed_gen < m->rl->generation) {
-		pd->state = P_WAIT_COMMIT;
-		pd->commit_gen = m->rl->generation;
-		pd->res = res;
-		return;
+	    m->p.kind == RLOG_DISK) {
+		if (m->committed_gen < m->rl->generation) {
+			pd->state = P_WAIT_COMMIT;
+			pd->commit_gen = m->rl->generation;
+			pd->res = res;
+			return;
+		}
+		/* A write of this generation already ended (it can fail
+		 * before our FLUSH is even delivered): its outcome is ours,
+		 * or the kernel would trust marks that never reached disk. */
+		res.error = m->committed_err;
 	}
 	pending_unlink(m, pd);
 	logs_reply(ls, pd, res.error, res.out, res.out_len);
