@@ -244,8 +244,10 @@ static void on_signal(struct loop *lp, int fd, short revents, void *ctx)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
-			/* Like the old daemon: exiting under live mirrors
-			 * would hang their I/O until a restart. */
+		case SIGQUIT:
+			/* Like the old daemon (SIGQUIT included): exiting
+			 * under live mirrors would hang their I/O until a
+			 * restart. */
 			n = logs_count(d->ls);
 			if (n) {
 				log_warn("refusing to exit: %zu logs active", n);
@@ -276,6 +278,7 @@ static int setup_signals(struct daemon *d)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGHUP);
