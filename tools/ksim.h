@@ -47,6 +47,9 @@ struct ksim_opts {
 	/* resync: hold the slot of the (hold_after+1)th region */
 	uint64_t hold_after;
 	bool hold;
+	/* resync: go on (as dm-raid1's recovery does) until every region is
+	 * in sync or max_seconds pass */
+	bool until_sync;
 	/* wait-sync */
 	uint64_t count;			/* UINT64_MAX: region_count */
 	bool have_count;

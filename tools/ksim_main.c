@@ -42,6 +42,8 @@ static void usage(FILE *f)
 	      "      as the region hash does while I/O is in flight)\n"
 	      "  resync [--hold-after N]  (after N regions, take the next one's\n"
 	      "      work, journal H and hold the slot until killed)\n"
+	      "      [--until-sync [--max-seconds S]]  (ask again for work, as\n"
+	      "      the kernel does, until every region is in sync)\n"
 	      "  wait-sync [--count N] [--max-seconds S]\n"
 	      "  query in_sync|is_clean|remote_recovering REGION\n"
 	      "  query sync_count|region_size|status_info|status_table\n"
@@ -53,7 +55,7 @@ enum {
 	O_SOCKET = 256, O_UUID, O_LUID, O_CTR, O_STATE, O_NODE, O_SLOT,
 	O_TIMEOUT, O_RECONNECT, O_SEED, O_QUIET, O_STATS, O_NOUP, O_WRITES,
 	O_REGIONS, O_BURST, O_MODE, O_RESYNC, O_NORESYNC, O_DOWN, O_COUNT,
-	O_MAXSEC, O_LAZY, O_HOLD, O_HELP,
+	O_MAXSEC, O_LAZY, O_HOLD, O_UNTIL, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -81,6 +83,7 @@ static const struct option longopts[] = {
 	{ "max-seconds", required_argument, NULL, O_MAXSEC },
 	{ "lazy-clear", required_argument, NULL, O_LAZY },
 	{ "hold-after", required_argument, NULL, O_HOLD },
+	{ "until-sync", no_argument, NULL, O_UNTIL },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -188,6 +191,9 @@ static int parse_opts(int argc, char **argv, struct ksim_opts *o)
 		case O_HOLD:
 			r = num("hold-after", optarg, 0, UINT64_MAX, &o->hold_after);
 			o->hold = true;
+			break;
+		case O_UNTIL:
+			o->until_sync = true;
 			break;
 		case 'h': case O_HELP:
 			usage(stdout);

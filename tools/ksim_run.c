@@ -275,12 +275,43 @@ int ksim_resync_step(struct ksim *k)
 	return r < 0 ? r : 1;
 }
 
+/* No work now: with --until-sync, is there more to wait for?  1 yes, 0 no
+ * (all in sync), -ETIMEDOUT past --max-seconds.  Regions marked by another
+ * node or in its slot are handed out once that node lets go of them. */
+static int more_to_recover(struct ksim *k, uint64_t end_ms)
+{
+	int64_t cnt;
+	int r;
+
+	if (!k->o.until_sync)
+		return 0;
+	r = ksim_req_u64(k, DM_ULOG_GET_SYNC_COUNT, 0, false, &cnt);
+	if (r < 0)
+		return r;
+	if (cnt >= 0 && (uint64_t)cnt >= k->region_count)
+		return 0;
+	if (ksim_now_ms() >= end_ms) {
+		fprintf(stderr, "ksim[%s]: resync: %" PRId64 "/%" PRIu64
+			" in sync after %u s\n", k->o.node, cnt,
+			k->region_count, k->o.max_seconds);
+		return -ETIMEDOUT;
+	}
+	r = ksim_delayed_flush(k, true);
+	if (r < 0)
+		return r;
+	ksim_nap_ms(RESYNC_RECHECK_MS);
+	return 1;
+}
+
 int ksim_cmd_resync(struct ksim *k)
 {
+	uint64_t end = ksim_now_ms() + (uint64_t)k->o.max_seconds * 1000u;
 	int r;
 
 	while (!ksim_stop) {
 		r = ksim_resync_step(k);
+		if (r == 0)
+			r = more_to_recover(k, end);
 		if (r <= 0) {
 			if (r < 0)
 				return r;
@@ -381,6 +412,19 @@ static int workload(struct ksim *k)
 				if (w.backoff_ms < 500)
 					w.backoff_ms *= 2;
 				q[nq++] = w;
+				/*
+				 * dm-raid1 re-runs its worker for delayed
+				 * writes, and that pass clears every region
+				 * whose I/O is done: held clears go now.  A
+				 * region we kept marked is one no other node
+				 * may recover, so waiting for more writes
+				 * here could deadlock the resync.
+				 */
+				if (held_n) {
+					r = release_held(k, 0);
+					if (r < 0)
+						return r;
+				}
 			}
 		}
 		if (!resync_idle || (k->o.resync && now >= resync_next)) {

@@ -161,6 +161,7 @@ c_wait_converged() {
 				echo "node $i: $(c_json "$i" "$lg" | jq -c 'del(.detail)')" >&2
 			done
 			h_fail "$lg: replicas differ after $2 s: $all"
+			c_show_log "$lg"
 			return 1
 		fi
 		sleep "$H_POLL"
@@ -183,9 +184,24 @@ c_verify() {
 # sync there.
 c_resync_all() {
 	local out
-	out=$(c_ksim "$1" "$2" resync 2>&1) || { h_fail "node $1 $2: resync: $out"; return 1; }
+	# --until-sync: regions another node still marks or recovers come
+	# later, as a kernel's recovery gets them on a later pass.
+	out=$(c_ksim "$1" "$2" resync --until-sync --max-seconds 60 2>&1) ||
+		{ h_fail "node $1 $2: resync: $out"; c_show_log "$2"; return 1; }
 	out=$(c_ksim "$1" "$2" wait-sync --max-seconds 60 2>&1) ||
-		{ h_fail "node $1 $2: $out"; return 1; }
+		{ h_fail "node $1 $2: $out"; c_show_log "$2"; return 1; }
+}
+
+# c_show_log LOG: every reachable node's view of LOG (after a failure).
+c_show_log() {
+	local i
+	for i in $(seq "${H_N:-3}"); do
+		h_log "node $i: cmirrorctl log ${C_UUID[$1]}:"
+		h_exec "$i" timeout 10 "${H_CMIRRORCTL:-$top_builddir/cmirrorctl}" \
+			--socket "$(h_ctl_sock "$i")" log "${C_UUID[$1]}" 2>&1 |
+			sed 's/^/    /' >&2
+	done
+	return 0
 }
 
 # c_groups I: "GROUP NODEID" per member of every CPG group node I's corosync
