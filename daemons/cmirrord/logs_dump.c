@@ -62,6 +62,16 @@ static size_t count_pending(const struct mlog *m)
 	return n;
 }
 
+static const char *pstate_name(enum pending_state s)
+{
+	switch (s) {
+	case P_WAIT_SYNC: return "waiting for the replica";
+	case P_WAIT_DELIVERY: return "waiting for delivery";
+	case P_WAIT_COMMIT: return "waiting for the disk";
+	}
+	return "?";
+}
+
 static const char *kind_name(const struct mlog *m)
 {
 	return m->p.kind == RLOG_DISK ? "clustered-disk" : "clustered-core";
@@ -106,6 +116,11 @@ static void text_log(struct out *o, const struct logs *ls,
 		outf(o, "  recovering region %" PRIu64 " (node %u)\n", rr,
 		     rnode);
 	outf(o, "  pending requests %zu\n", count_pending(m));
+	/* What each waits for: a request that stays here is a stuck mirror. */
+	for (const struct pending *pd = m->pending; pd; pd = pd->next)
+		outf(o, "    %s seq %u conn %" PRIu64 " %s\n",
+		     ulog_type_name(pd->req.type), pd->req.seq,
+		     pd->peer.conn_id, pstate_name(pd->state));
 }
 
 static void json_log(struct out *o, const struct logs *ls,
