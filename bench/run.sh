@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# bench/run.sh - `make bench`: cmirrord against raw CPG on one 3-node netns
-# cluster (test/integ/lib.sh), every figure printed as a ratio to the raw
-# CPG figure of the same run.  Needs root; exits 77 (skip) without it.
+# bench/run.sh - `make bench`: cmirrord against raw CPG on one netns cluster
+# (test/integ/lib.sh; 3 nodes, 5 for the node-growth phase), every figure
+# printed as a ratio to the raw CPG figure of the same run.  Needs root;
+# exits 77 (skip) without it.  No figure here is a pass/fail test.
 #
 #   BUILDDIR=/path/to/build bench/run.sh
 #
@@ -13,7 +14,7 @@
 #   BENCH_SECONDS   length of one throughput run [3]
 #   BENCH_IDLE_LOGS idle logs for the scale figure [1000]
 #   BENCH_BIG_REGIONS regions of the checkpoint/memory log [134217728]
-# The whole run takes about 2-4 minutes on 2 cores.
+# The whole run takes about 5-7 minutes on 2 (shared) cores.
 #
 # Phases:
 #  a) raw CPG (cpg-bench inside the nodes): round trip (window 1) and
@@ -30,7 +31,10 @@
 #  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs; a 2^27-region log:
 #     RSS per region on the node that created it and on the node that
 #     installed its checkpoint; checkpoint time (the joiner's RESUME, which
-#     waits for the install) and bytes vs raw bulk CPG.
+#     waits for the install) and bytes vs raw bulk CPG.  Node growth: nodes
+#     4 and 5 join the ring; with 1, 3 and 5 nodes, the raw round trip and
+#     msgs/s (window 1, every node sending) against mark+flush latency and
+#     requests/s of 8 logs written from every one of those nodes.
 set -u
 
 top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -69,6 +73,7 @@ ${CC:-cc} -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 
 B_T0=$SECONDS
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 b_log() { h_log "bench: $*"; }
 # field NAME LINE: the value of NAME=... in a result line
 field() { sed -n "s/.*[ :]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
@@ -97,7 +102,50 @@ settle() {
 	done
 }
 
-h_setup 3 || exit 1
+# raw_k K GROUP WINDOW COUNT: cpg-bench on nodes 1..K at once, each
+# sending COUNT; prints node 1's result line.
+raw_k() {
+	local k=$1 g=$2 w=$3 n=$4 i pids=''
+	for i in $(seq "$k"); do
+		h_exec "$i" "$CPGB" --group "$g" --size $OPS_MSG --window "$w" \
+			--count "$n" --senders "$k" >"$OUT/raw.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	# (not a bare wait: corosync and the holders are our children too)
+	# shellcheck disable=SC2086
+	wait $pids
+	grep cpgbench: "$OUT/raw.1" || { cat "$OUT"/raw.* >&2; return 1; }
+	rm -f "$OUT"/raw.*
+}
+# write_k K PREFIX NLOGS: NLOGS logs up on nodes 1..K, then the write load
+# on all K at once; sets W_RPS (sum over nodes), W_P50/W_P99 (node 1).
+write_k() {
+	local k=$1 pre=$2 n=$3 i pids='' line
+	for i in $(seq "$k"); do
+		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" up >/dev/null || return 1
+	done
+	settle 1
+	for i in $(seq "$k"); do
+		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" --seconds "$SECS" \
+			write >"$OUT/w.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	W_RPS=0
+	for i in $(seq "$k"); do
+		line=$(grep uload: "$OUT/w.$i") || { cat "$OUT/w.$i" >&2; return 1; }
+		rec "cmirrord nodes=$k node=$i $line"
+		W_RPS=$(awk -v a="$W_RPS" -v b="$(field reqs_per_s "$line")" 'BEGIN { print a + b }')
+	done
+	line=$(grep uload: "$OUT/w.1")
+	W_P50=$(field p50_us "$line"); W_P99=$(field p99_us "$line")
+	rm -f "$OUT"/w.*
+}
+
+# Five nodes in the nodelist, three running: the main phases use a 3-node
+# ring; nodes 4 and 5 join for the node-growth phase at the end.
+h_setup 5 || exit 1
 H_ARTIFACTS=$OUT/logs
 rm -rf "$H_ARTIFACTS"
 for i in 1 2 3; do h_start_corosync "$i" || exit 1; done
@@ -108,26 +156,16 @@ h_wait_members 1 3 60 || exit 1
 b_log "raw CPG: ${OPS_MSG}-byte messages"
 declare -A RAW
 for w in 1 8 64; do
-	n=$((w == 1 ? 2000 : 10000))
+	n=$((w == 1 ? 1000 : 4000))
 	line=$(h_exec 1 "$CPGB" --group raw1-w$w --size $OPS_MSG --window $w \
 		--count $n --senders 1) || { b_log "cpg-bench failed"; exit 1; }
 	rec "raw senders=1 $line"
 	RAW[1,$w,p50]=$(field p50_us "$line"); RAW[1,$w,p99]=$(field p99_us "$line")
 	RAW[1,$w,mps]=$(field msgs_per_s "$line")
-	pids=
-	for i in 1 2 3; do
-		h_exec "$i" "$CPGB" --group raw3-w$w --size $OPS_MSG --window $w \
-			--count $((n / 2)) --senders 3 >"$OUT/raw3.$i" 2>&1 &
-		pids="$pids $!"
-	done
-	# (not a bare wait: corosync and the holders are our children too)
-	# shellcheck disable=SC2086
-	wait $pids
-	line=$(grep cpgbench: "$OUT/raw3.1") || { cat "$OUT"/raw3.*; exit 1; }
+	line=$(raw_k 3 raw3-w$w $w $((n / 2))) || exit 1
 	rec "raw senders=3 $line"
 	RAW[3,$w,p50]=$(field p50_us "$line"); RAW[3,$w,p99]=$(field p99_us "$line")
 	RAW[3,$w,mps]=$(field msgs_per_s "$line")
-	rm -f "$OUT"/raw3.*
 done
 
 # ---- daemons -----------------------------------------------------------
@@ -140,7 +178,7 @@ CHUNK=${CHUNK:-262144}
 b_log "mark+flush latency: cmirror-ksim, 1 log, integrated flush"
 CTR="8192 clustered-core $REGION_SECTORS nosync"
 out=$(h_ksim 1 --uuid bench-ksim --ctr "$CTR" --quiet --stats run \
-	--mode integrated --writes 3000 --no-resync --down 2>&1) ||
+	--mode integrated --writes 1000 --no-resync --down 2>&1) ||
 	{ echo "$out" >&2; b_log "cmirror-ksim failed"; exit 1; }
 line=$(grep 'type=FLUSH ' <<<"$out")
 rec "ksim 1node $line"
@@ -157,28 +195,8 @@ for n in 1 8 64; do
 	D[1,$n,p50]=$(field p50_us "$line"); D[1,$n,p99]=$(field p99_us "$line")
 
 	b_log "write load: $n logs on 3 nodes"
-	for i in 1 2 3; do
-		uload "$i" --prefix w3-$n --logs "$n" --ctr "$CTR" up >/dev/null || exit 1
-	done
-	settle 1
-	pids=
-	for i in 1 2 3; do
-		uload "$i" --prefix w3-$n --logs "$n" --ctr "$CTR" --seconds "$SECS" \
-			write >"$OUT/w3.$i" 2>&1 &
-		pids="$pids $!"
-	done
-	# shellcheck disable=SC2086
-	wait $pids
-	sum=0
-	for i in 1 2 3; do
-		line=$(grep uload: "$OUT/w3.$i") || { cat "$OUT/w3.$i" >&2; exit 1; }
-		rec "cmirrord nodes=3 node=$i $line"
-		sum=$(awk -v a="$sum" -v b="$(field reqs_per_s "$line")" 'BEGIN { print a + b }')
-	done
-	line=$(grep uload: "$OUT/w3.1")
-	D[3,$n,rps]=$sum
-	D[3,$n,p50]=$(field p50_us "$line"); D[3,$n,p99]=$(field p99_us "$line")
-	rm -f "$OUT"/w3.*
+	write_k 3 w3-$n "$n" || exit 1
+	D[3,$n,rps]=$W_RPS; D[3,$n,p50]=$W_P50; D[3,$n,p99]=$W_P99
 done
 
 b_log "IN_SYNC reads: 64 logs x 4 in flight on node 1"
@@ -245,6 +263,21 @@ if [ -n "${CK_BYTES:-}" ]; then
 	rm -f "$OUT/bulk.1"
 fi
 
+# ---- c) node growth: 1, 3, 5 nodes on a 5-node ring ---------------------
+b_log "node growth: nodes 4 and 5 join the ring"
+for i in 4 5; do h_start_corosync "$i" || exit 1; done
+h_wait_members 1 5 60 || exit 1
+for i in 4 5; do h_start_cmirrord "$i" --log-level info || exit 1; done
+declare -A G
+for k in 1 3 5; do
+	b_log "node growth: $k node(s): raw CPG round trip, then 8 logs written on each"
+	line=$(raw_k "$k" grow$k 1 $((1200 / k))) || exit 1
+	rec "grow raw senders=$k $line"
+	G[$k,rp50]=$(field p50_us "$line"); G[$k,rmps]=$(field msgs_per_s "$line")
+	write_k "$k" g$k 8 || exit 1
+	G[$k,rps]=$W_RPS; G[$k,p50]=$W_P50
+done
+
 for i in 1 2 3; do
 	rec "stats node=$i $(h_cmirrorctl "$i" stats 2>&1 | tr '\n' ' ' | tr -s ' ')"
 done
@@ -252,7 +285,9 @@ done
 # ---- report ------------------------------------------------------------
 REPORT=$OUT/report.md
 {
-	echo "# cmirrord benchmark ($(date -u +%F\ %T) UTC, $(nproc) CPUs, 3-node netns cluster, knet aes256/sha256)"
+	echo "# cmirrord benchmark ($(date -u +%F\ %T) UTC, $(nproc) CPUs, load average before/after: $LOAD0 / $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo
+	echo "3-node netns cluster (knet aes256/sha256); nodes 4 and 5 join for the node-growth table."
 	echo
 	echo "Raw CPG: cpg-bench, ${OPS_MSG}-byte messages (one integrated mark+flush OPS message)."
 	echo "Ratios are cmirrord / raw CPG of the same run; for latency lower is better, for rates higher."
@@ -279,6 +314,15 @@ REPORT=$OUT/report.md
 	done
 	row "IN_SYNC reads/s (64 logs x 4, local) vs msgs/s w=64" "$READ_RPS" "${RAW[1,64,mps]}" "" ""
 	row "checkpoint us, $BIG_REGIONS regions (${CK_BYTES:-?} B) vs bulk CPG" "$CK_US" "${RAW_BULK:-}" "<=" 2.0
+	echo
+	echo "Node growth on the 5-node ring (nodes 4 and 5 joined): K nodes each run"
+	echo "cpg-bench (window 1) resp. write 8 logs that all K nodes share."
+	echo
+	echo "| nodes | raw RTT p50 us | mark+flush p50 us | ratio | raw msgs/s | cmirrord req/s | ratio |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|"
+	for k in 1 3 5; do
+		echo "| $k | ${G[$k,rp50]} | ${G[$k,p50]} | $(ratio "${G[$k,p50]}" "${G[$k,rp50]}") | ${G[$k,rmps]} | ${G[$k,rps]} | $(ratio "${G[$k,rps]}" "${G[$k,rmps]}") |"
+	done
 	echo
 	echo "| scale figure | value | target |"
 	echo "|---|---:|---|"

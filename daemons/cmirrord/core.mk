@@ -12,7 +12,4 @@ noinst_PROGRAMS += cpg-bench
 cpg_bench_SOURCES = bench/cpg_bench.c
 cpg_bench_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) -O2
 cpg_bench_LDADD = $(CPG_LIBS)
-.PHONY: bench
-bench: all
-	BUILDDIR=$(abs_top_builddir) $(abs_top_srcdir)/bench/run.sh
 EXTRA_DIST += test/fuzz/run.sh
