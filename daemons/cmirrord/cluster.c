@@ -105,6 +105,7 @@ static void free_group(struct group *g)
 	disconnect(g);
 	if (g->reconnect)
 		loop_timer_cancel(g->cl->lp, g->reconnect);
+	cluster_stable_reset(g);
 	cluster_io_free_all(g);
 	free(g);
 }
@@ -205,7 +206,7 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
 	struct csync_event ev = { members, 0, left, 0, joined, 0 };
 	struct csync_actions a;
-	bool first;
+	bool first, node_down;
 
 	if (!g || g->dead || g->want_rejoin)
 		return;
@@ -239,9 +240,22 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 			 : "keeps its state and folds the others in");
 	}
 	cluster_io_confchg(g, a.reset_rx);
+	node_down = false;
+	for (size_t i = 0; i < nl; i++)
+		node_down |= ll[i].reason == CPG_REASON_NODEDOWN;
+	if (node_down) {
+		/* The ring broke (a process leaving the group does not break
+		 * it): until quorum is confirmed for a later ring, this may be
+		 * the side that must not change anything. */
+		if (!g->cl->floor_set || g->ring.seq > g->cl->ring_floor)
+			g->cl->ring_floor = g->ring.seq;
+		g->cl->floor_set = true;
+	}
 	if (g->sync.state == CSYNC_NEW)
 		return;		/* not our own join yet */
 	apply_actions(g, &a, first);
+	if (!g->dead && !g->want_rejoin)
+		cluster_stable_confchg(g, node_down, g->ring.seq);
 }
 
 /* ---- connection life cycle ------------------------------------------- */
@@ -379,7 +393,13 @@ static void restart_group(struct group *g, const char *why, bool lost)
 	csync_reset(&g->sync);
 	g->want_rejoin = false;
 	g->rejoin_why = NULL;
-	/* Queued ops stay queued: they go out once we are synced again. */
+	/* What we sent may have reached the others or not, and its delivery
+	 * will never reach us: the core submits everything it waits for
+	 * again once synced (its ops are idempotent), so nothing of the old
+	 * membership is sent into the new one. */
+	cluster_stable_reset(g);
+	cluster_opq_clear(&g->out);
+	g->ops->reset(g->core);
 	g->backoff_ms = lost ? g->backoff_ms : 0;
 	if (lost)
 		retry_connect(g, -ECONNRESET);
@@ -513,7 +533,7 @@ static uint32_t cl_local_node(void *tctx)
 
 static bool cl_quorate(void *tctx)
 {
-	return ((struct cluster *)tctx)->quorate;
+	return cluster_quorate_now(tctx);
 }
 
 static const char *cl_group_name(const struct group *g)
@@ -532,10 +552,16 @@ static void hook_cb(struct loop *lp, void *ctx)
 static void quorum_cb(void *ctx, bool quorate)
 {
 	struct cluster *cl = ctx;
+	bool changed = cl->quorate != quorate;
 
 	cl->quorate = quorate;
 	for (struct group *g = cl->groups, *next; g; g = next) {
 		next = g->next;
+		/* Every notification names a newer ring: waits may end. */
+		if (!g->dead && !g->want_rejoin && g->sync.state != CSYNC_NEW)
+			cluster_stable_check(g);
+		if (!changed)
+			continue;
 		if (g->sync.state != CSYNC_NEW)
 			g->ops->quorum(g->core, quorate);
 		/* Groups held back by wait_quorum() join now. */
@@ -655,6 +681,9 @@ int cluster_group_info(const struct group_transport *t, const struct group *g,
 	info->nsynced = g->sync.state == CSYNC_SYNCED ? g->sync.synced.n : 0;
 	memcpy(info->synced, g->sync.synced.id, info->nsynced * sizeof(uint32_t));
 	info->ring_seq = g->ring.seq;
+	info->waiting_stable = 0;
+	for (const struct cl_wait *w = g->waits; w; w = w->next)
+		info->waiting_stable++;
 	info->ring_node = g->ring.nodeid;
 	info->out_ops = g->out.len;
 	info->out_ckpt_bytes = (g->ckpt_out ? g->ckpt_out->len - g->ckpt_out->off

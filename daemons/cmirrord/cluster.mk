@@ -2,6 +2,7 @@
 # Corosync 3 transport (CPG groups, sync protocol, quorum) and the wire codec.
 lib_libcmirror_a_SOURCES += lib/wire.c
 cmirrord_SOURCES += daemons/cmirrord/cluster.c daemons/cmirrord/cluster_io.c \
+	daemons/cmirrord/cluster_stable.c \
 	daemons/cmirrord/cluster_sync.c daemons/cmirrord/quorum.c
 noinst_HEADERS += include/cmirror/wire.h daemons/cmirrord/cluster.h \
 	daemons/cmirrord/cluster_int.h daemons/cmirrord/cluster_sync.h \
@@ -11,8 +12,8 @@ noinst_HEADERS += include/cmirror/wire.h daemons/cmirrord/cluster.h \
 EXTRA_DIST += test/fuzz/fuzz_wire.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += test_wire test_cluster_sync
-TESTS += test_wire test_cluster_sync
+check_PROGRAMS += test_wire test_cluster_sync test_cluster_stable
+TESTS += test_wire test_cluster_sync test_cluster_stable
 test_wire_SOURCES = test/unit/test_wire.c lib/wire.c
 test_wire_CFLAGS = $(UNITTEST_FLAGS)
 test_wire_LDADD = $(CMOCKA_LIBS)
@@ -20,6 +21,11 @@ test_cluster_sync_SOURCES = test/unit/test_cluster_sync.c \
 	daemons/cmirrord/cluster_sync.c lib/wire.c
 test_cluster_sync_CFLAGS = $(UNITTEST_FLAGS)
 test_cluster_sync_LDADD = $(CMOCKA_LIBS)
+test_cluster_stable_SOURCES = test/unit/test_cluster_stable.c \
+	daemons/cmirrord/cluster_stable.c daemons/cmirrord/cluster_sync.c \
+	lib/wire.c
+test_cluster_stable_CFLAGS = $(UNITTEST_FLAGS) $(CPG_CFLAGS)
+test_cluster_stable_LDADD = $(CMOCKA_LIBS)
 endif
 
 # Smoke test against a real corosync (not in TESTS: needs a running
@@ -27,6 +33,7 @@ endif
 check_PROGRAMS += cpg-smoke
 cpg_smoke_SOURCES = test/integ/cpg_smoke.c daemons/cmirrord/cluster.c \
 	daemons/cmirrord/cluster_io.c daemons/cmirrord/cluster_sync.c \
+	daemons/cmirrord/cluster_stable.c \
 	daemons/cmirrord/quorum.c daemons/cmirrord/loop.c \
 	daemons/cmirrord/logging.c lib/wire.c
 cpg_smoke_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) $(QUORUM_CFLAGS)

@@ -43,6 +43,16 @@ struct cl_opq {
 	uint64_t len;
 };
 
+/* A delivered op of ours (GROUP_OP_F_ACKED) not yet held by every member
+ * (cluster_stable.c). */
+struct cl_wait {
+	struct cl_wait *next;
+	uint64_t tag;
+	struct wire_nodes need;	/* members that have not acknowledged it */
+	bool ring_check;	/* one left unacknowledged: quorum must be */
+	uint64_t need_ring;	/* confirmed for a ring after this one */
+};
+
 /* A replica being multicast as CKPT or MERGE_IN chunks. */
 struct cl_out_snap {
 	uint16_t kind;
@@ -101,6 +111,9 @@ struct group {
 	struct cl_out_snap *ckpt_out, *merge_out;
 	struct cl_rx *rx;
 	uint64_t snap_seq;
+	struct cl_wait *waits;	/* our flagged ops, newest first */
+	struct { uint32_t origin; uint64_t tag; } acks[WIRE_MAX_MEMBERS];
+	size_t nacks;		/* to acknowledge in the next batch */
 
 	struct cluster_group_info st;	/* counters only */
 };
@@ -113,7 +126,11 @@ struct cluster {
 	struct quorum_mon *qm;
 	uint32_t node;		/* 0 until learnt from corosync */
 	uint32_t pid;
-	bool quorate;
+	bool quorate;		/* the quorum monitor's flag */
+	/* A member left a group while the ring was ring_floor: "quorate"
+	 * counts only once a notification for a later ring confirms it. */
+	bool floor_set;
+	uint64_t ring_floor;
 	bool congested;		/* TRY_AGAIN: wait for the retry timer */
 	struct loop_timer *retry;
 	uint8_t *sendbuf;
@@ -137,5 +154,25 @@ void cluster_io_reset(struct group *g);
 void cluster_io_free_all(struct group *g);
 void cluster_opq_init(struct cl_opq *q);
 void cluster_opq_clear(struct cl_opq *q);
+void cluster_opq_push(struct cl_opq *q, struct cl_op *op);
+
+/* cluster_stable.c */
+/* Quorate with quorum = require, and (ring_check) confirmed for a ring
+ * after `ring`. */
+bool cluster_quorate_since(const struct cluster *cl, bool ring_check,
+			   uint64_t ring);
+/* The node may change state now: quorate, past every member loss. */
+bool cluster_quorate_now(const struct cluster *cl);
+void cluster_stable_own(struct group *g, uint64_t tag);	/* our op delivered */
+void cluster_stable_note(struct group *g, uint32_t origin, uint64_t tag);
+void cluster_stable_recv_ack(struct group *g, uint32_t from,
+			     const uint64_t *words, uint32_t nwords);
+/* After a confchg (g->sync.members updated); node_down: a member's node
+ * left the ring (old_ring, the ring before), not just its process. */
+void cluster_stable_confchg(struct group *g, bool node_down,
+			    uint64_t old_ring);
+void cluster_stable_check(struct group *g);	/* after a quorum notification */
+int cluster_stable_flush_acks(struct group *g);	/* into g->out */
+void cluster_stable_reset(struct group *g);
 
 #endif

@@ -35,7 +35,7 @@ void cluster_opq_clear(struct cl_opq *q)
 	cluster_opq_init(q);
 }
 
-static void opq_push(struct cl_opq *q, struct cl_op *op)
+void cluster_opq_push(struct cl_opq *q, struct cl_op *op)
 {
 	op->next = NULL;
 	*q->tail = op;
@@ -235,9 +235,11 @@ void cluster_io_flush(struct group *g)
 		free_snap(&g->ckpt_out);
 	}
 	/* Held while not synced (nobody would apply them) or inquorate. */
-	if (!csync_may_send_ops(&g->sync) ||
-	    (cl->o->require_quorum && !cl->quorate))
+	if (!csync_may_send_ops(&g->sync) || !cluster_quorate_now(cl))
 		return;
+	if (cluster_stable_flush_acks(g) < 0)
+		log_warn("%s: no memory for acknowledgements: retrying",
+			 g->name);
 	while (g->out.head && !cl->congested)
 		if (send_ops(g) <= 0)
 			return;
@@ -320,6 +322,27 @@ void cluster_io_free_all(struct group *g)
 	cluster_opq_clear(&g->out);
 }
 
+/* One op in group order: the transport's own ACKs stay here; flagged ops
+ * are acknowledged (others') or tracked until stable (ours). */
+static void deliver_op(struct group *g, uint32_t origin, uint64_t tag,
+		       uint32_t type, const uint64_t *words, uint32_t nwords)
+{
+	bool acked = type & GROUP_OP_F_ACKED;
+
+	if (type == GROUP_OP_ACK) {
+		cluster_stable_recv_ack(g, origin, words, nwords);
+		return;
+	}
+	g->ops->deliver(g->core, origin, tag, type & ~GROUP_OP_F_ACKED, words,
+			nwords);
+	if (!acked || g->dead || g->want_rejoin)
+		return;
+	if (origin == g->cl->node)
+		cluster_stable_own(g, tag);
+	else
+		cluster_stable_note(g, origin, tag);
+}
+
 static void recv_ops(struct group *g, uint32_t nodeid, const uint8_t *msg,
 		     size_t len)
 {
@@ -343,8 +366,8 @@ static void recv_ops(struct group *g, uint32_t nodeid, const uint8_t *msg,
 			continue;
 		}
 		if (v == CSYNC_DELIVER) {
-			g->ops->deliver(g->core, op.origin, op.tag, op.type,
-					op.words, op.nwords);
+			deliver_op(g, op.origin, op.tag, op.type, op.words,
+				   op.nwords);
 		} else {
 			struct cl_op *q = malloc(sizeof(*q));
 
@@ -359,7 +382,7 @@ static void recv_ops(struct group *g, uint32_t nodeid, const uint8_t *msg,
 			q->type = op.type;
 			q->nwords = op.nwords;
 			memcpy(q->words, op.words, op.nwords * sizeof(op.words[0]));
-			opq_push(&g->jq, q);
+			cluster_opq_push(&g->jq, q);
 		}
 	}
 }
@@ -435,8 +458,8 @@ static void replay_joiner_queue(struct group *g, const struct wire_nodes *ok)
 
 	while (!g->dead && !g->want_rejoin && (op = opq_pop(&g->jq))) {
 		if (csync_has(ok, op->origin))
-			g->ops->deliver(g->core, op->origin, op->tag, op->type,
-					op->words, op->nwords);
+			deliver_op(g, op->origin, op->tag, op->type,
+				   op->words, op->nwords);
 		else
 			g->st.ops_dropped++;
 		free(op);

@@ -34,7 +34,20 @@
 enum {
 	GROUP_OP_COMMITTED = 0x100,	/* {gen}: disk writer made gen durable */
 	GROUP_OP_DISK_FAILED = 0x101,	/* {failed_flag}: log device error */
+	GROUP_OP_ACK = 0x102,		/* transport's own: {origin, tag}... */
 };
+
+/*
+ * Or'ed into submit()'s type: the origin wants to know when every member
+ * holds the op.  An op can be delivered to some members only (corosync
+ * delivers the last messages of a ring that breaks to each side's
+ * survivors, and CPG shows no transitional configuration), so an answer
+ * that lets the kernel write must wait until each other member has
+ * acknowledged delivery (GROUP_OP_ACK), or has left while this node's
+ * partition is confirmed quorate for a later ring.  The core then gets
+ * stable(tag).  deliver() sees the type without the flag.
+ */
+#define GROUP_OP_F_ACKED	0x80000000u
 
 struct group;
 
@@ -60,6 +73,13 @@ struct group_core_ops {
 	void (*members)(void *ctx, const uint32_t *nodes, size_t n);
 	/* Quorum changed (the group holds ops while inquorate). */
 	void (*quorum)(void *ctx, bool quorate);
+	/* An op of ours submitted with GROUP_OP_F_ACKED is held by every
+	 * member (called after its deliver(), maybe much later). */
+	void (*stable)(void *ctx, uint64_t tag);
+	/* The transport left the group to join it again: ops submitted so
+	 * far may never be delivered here, nor stable() called for them.
+	 * No deliver() until synced() again; the core submits anew. */
+	void (*reset)(void *ctx);
 };
 
 struct group_transport {

@@ -31,69 +31,6 @@ uint32_t logs_me(const struct logs *ls)
 	return ls->t->local_node(ls->t->tctx);
 }
 
-static void stats_note(struct logs *ls, uint32_t type, int error,
-		       uint64_t t_start_ms)
-{
-	struct type_stats *st;
-	uint64_t us, b = 0;
-
-	if (type > ULOG_NR_TYPES)
-		return;
-	st = &ls->stats[type];
-	us = (loop_now_ms() - t_start_ms) * 1000;
-	st->count++;
-	if (error)
-		st->errors++;
-	st->lat_us_sum += us;
-	if (us > st->lat_us_max)
-		st->lat_us_max = us;
-	while (b < 31 && (UINT64_C(1) << (b + 1)) <= us)
-		b++;
-	st->lat_hist[b]++;
-}
-
-void logs_reply(struct logs *ls, struct pending *pd, int error,
-		const void *out, uint32_t out_len)
-{
-	int r = kernel_reply(&pd->peer, &pd->req, error, out, out_len);
-
-	if (r < 0 && r != -ENOTCONN)
-		log_warn("%s: reply to %s seq %u failed: %s", pd->req.uuid,
-			 ulog_type_name(pd->req.type), pd->req.seq,
-			 strerror(-r));
-	stats_note(ls, pd->req.type, error, pd->t_start_ms);
-}
-
-static void reply_now(struct logs *ls, const struct kernel_peer *peer,
-		      const struct ulog_req *req, int error, const void *out,
-		      uint32_t out_len)
-{
-	struct pending pd = { .peer = *peer, .req = *req,
-			      .t_start_ms = loop_now_ms() };
-
-	logs_reply(ls, &pd, error, out, out_len);
-}
-
-/*
- * The kernel stores the data_size of every reply as the reply space of the
- * request, and re-sends the same request after the CTR+RESUME an -ESRCH
- * triggers: an empty -ESRCH reply would leave the retry no room for its
- * answer (-ENOSPC: an IN_SYNC read as "not in sync" makes dm-raid1 write
- * one leg only).  So -ESRCH carries as many zero bytes as the answer needs.
- */
-#define ESRCH_STRING_SPACE 128u
-static void reply_esrch(struct logs *ls, const struct kernel_peer *peer,
-			const struct ulog_req *req)
-{
-	static const uint8_t zeros[ULOG_MAX_PAYLOAD];
-	const struct ulog_op_desc *d = ulog_op(req->type);
-	uint32_t n = d ? d->out_size : 0;
-
-	if (d && (d->flags & ULOG_F_STRING_OUT) && n > ESRCH_STRING_SPACE)
-		n = ESRCH_STRING_SPACE;
-	reply_now(ls, peer, req, -ESRCH, zeros, n);
-}
-
 static struct mlog *find_log(struct logs *ls, const char *uuid)
 {
 	for (struct mlog *m = ls->logs; m; m = m->next)
@@ -151,7 +88,7 @@ static void mlog_free(struct mlog *m)
 	while (m->pending) {
 		struct pending *pd = m->pending;
 		m->pending = pd->next;
-		reply_esrch(ls, &pd->peer, &pd->req);
+		logs_reply_esrch(ls, &pd->peer, &pd->req);
 		free(pd);
 	}
 	mlog_disk_close(m);
@@ -194,7 +131,11 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 
 	pd->tag = ++ls->next_tag;
 	pd->state = P_WAIT_DELIVERY;
-	r = ls->t->submit(m->g, pd->tag, pd->req.type, w, n);
+	/* A FLUSH answer lets the kernel write what it marked: only once
+	 * every member holds the marks (group.h). */
+	r = ls->t->submit(m->g, pd->tag, pd->req.type |
+			  (pd->req.type == DM_ULOG_FLUSH ? GROUP_OP_F_ACKED : 0),
+			  w, n);
 	if (r == 0)
 		ls->ops_submitted++;
 	return r;
@@ -284,7 +225,7 @@ static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
 		/* The kernel's reconnect path, or a resend: idempotent. */
 		log_info("%s: CTR again for luid %" PRIx64 "%s", req->uuid,
 			 req->luid, had_nul ? " (reconnect)" : "");
-		reply_now(ls, peer, req, 0, NULL, 0);
+		logs_reply_now(ls, peer, req, 0, NULL, 0);
 		return 1;
 	}
 	m = find_log(ls, req->uuid);
@@ -318,6 +259,7 @@ static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
 	t->luid = req->luid;
 	t->p = p;
 	t->created_ms = loop_now_ms();
+	t->reconnected = had_nul;
 	t->next = m->tables;
 	m->tables = t;
 	m->ntables++;
@@ -327,9 +269,9 @@ static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
 	/* A device name makes the kernel hold the log device open; never on
 	 * a reconnect CTR, which offers no reply space. */
 	if (p.kind == RLOG_DISK && !had_nul)
-		reply_now(ls, peer, req, 0, p.dev, strlen(p.dev) + 1);
+		logs_reply_now(ls, peer, req, 0, p.dev, strlen(p.dev) + 1);
 	else
-		reply_now(ls, peer, req, 0, NULL, 0);
+		logs_reply_now(ls, peer, req, 0, NULL, 0);
 	return 1;
 }
 
@@ -375,7 +317,7 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 	if (req->type == DM_ULOG_CTR) {
 		r = do_ctr(ls, peer, req);
 		if (r < 0)
-			reply_now(ls, peer, req, r, NULL, 0);
+			logs_reply_now(ls, peer, req, r, NULL, 0);
 		return;
 	}
 	t = find_table(ls, req->uuid, req->luid);
@@ -385,7 +327,7 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 		case DM_ULOG_PRESUSPEND:
 		case DM_ULOG_POSTSUSPEND:
 			/* Nothing to do for a table we do not know. */
-			reply_now(ls, peer, req, 0, NULL, 0);
+			logs_reply_now(ls, peer, req, 0, NULL, 0);
 			break;
 		default:
 			/* -ESRCH makes the kernel re-send CTR + RESUME and
@@ -393,21 +335,21 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 			log_info("%s: %s for unknown luid %" PRIx64
 				 ": asking the kernel to reconnect", req->uuid,
 				 ulog_type_name(req->type), req->luid);
-			reply_esrch(ls, peer, req);
+			logs_reply_esrch(ls, peer, req);
 		}
 		return;
 	}
 	switch (req->type) {
 	case DM_ULOG_DTR:
 		log_info("%s: DTR luid %" PRIx64, req->uuid, req->luid);
-		reply_now(ls, peer, req, 0, NULL, 0);
+		logs_reply_now(ls, peer, req, 0, NULL, 0);
 		table_free(t);
 		return;
 	case DM_ULOG_GET_REGION_SIZE: {
 		uint8_t out[8];
 
 		ulog_put_u64(out, t->p.region_size);
-		reply_now(ls, peer, req, 0, out, sizeof(out));
+		logs_reply_now(ls, peer, req, 0, out, sizeof(out));
 		return;
 	}
 	case DM_ULOG_GET_SYNC_COUNT:
@@ -420,7 +362,7 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 			struct rlog_result res;
 
 			if (!tmp) {
-				reply_now(ls, peer, req, -ENOMEM, NULL, 0);
+				logs_reply_now(ls, peer, req, -ENOMEM, NULL, 0);
 				return;
 			}
 			/* Nothing is known to be in sync yet. */
@@ -428,11 +370,11 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 				uint8_t out[8];
 
 				ulog_put_u64(out, 0);
-				reply_now(ls, peer, req, 0, out, 8);
+				logs_reply_now(ls, peer, req, 0, out, 8);
 			} else {
 				rlog_apply(tmp, logs_me(ls), req->type,
 					   req->data, req->data_size, &res);
-				reply_now(ls, peer, req, res.error, res.out,
+				logs_reply_now(ls, peer, req, res.error, res.out,
 					  res.out_len);
 			}
 			rlog_free(tmp);
@@ -443,7 +385,7 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 		t->resumed = true;
 		r = join_group(ls, t->log);
 		if (r < 0) {
-			reply_now(ls, peer, req, r, NULL, 0);
+			logs_reply_now(ls, peer, req, r, NULL, 0);
 			return;
 		}
 		break;
@@ -452,7 +394,7 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 	}
 	pd = pending_new(peer, req);
 	if (!pd) {
-		reply_now(ls, peer, req, -ENOMEM, NULL, 0);
+		logs_reply_now(ls, peer, req, -ENOMEM, NULL, 0);
 		return;
 	}
 	if (!t->log->g && (req->type == DM_ULOG_PRESUSPEND ||
@@ -517,6 +459,8 @@ static void answer_committed(struct mlog *m)
 	}
 }
 
+static void answer_delivered(struct mlog *m, struct pending *pd);
+
 static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 			 uint32_t type, const uint64_t *words, uint32_t nwords)
 {
@@ -554,22 +498,60 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 	pd = find_tag(m, tag);
 	if (!pd)
 		return;
-	if ((res.needs_commit || type == DM_ULOG_POSTSUSPEND) && !res.error &&
-	    m->p.kind == RLOG_DISK) {
-		if (m->committed_gen < m->rl->generation) {
+	pd->res = res;
+	pd->commit_gen = m->rl->generation;
+	if (type == DM_ULOG_FLUSH && !res.error) {
+		pd->state = P_WAIT_STABLE;	/* core_stable() goes on */
+		return;
+	}
+	answer_delivered(m, pd);
+}
+
+/* A delivered op of ours (FLUSH: and held by every member): answer, once
+ * the disk holds its generation for a disk log. */
+static void answer_delivered(struct mlog *m, struct pending *pd)
+{
+	struct rlog_result *res = &pd->res;
+
+	if ((res->needs_commit || pd->req.type == DM_ULOG_POSTSUSPEND) &&
+	    !res->error && m->p.kind == RLOG_DISK) {
+		if (m->committed_gen < pd->commit_gen) {
 			pd->state = P_WAIT_COMMIT;
-			pd->commit_gen = m->rl->generation;
-			pd->res = res;
 			return;
 		}
 		/* A write of this generation already ended (it can fail
 		 * before our FLUSH is even delivered): its outcome is ours,
 		 * or the kernel would trust marks that never reached disk. */
-		res.error = m->committed_err;
+		res->error = m->committed_err;
 	}
 	pending_unlink(m, pd);
-	logs_reply(ls, pd, res.error, res.out, res.out_len);
+	logs_reply(m->ls, pd, res->error, res->out, res->out_len);
 	free(pd);
+}
+
+static void core_stable(void *ctx, uint64_t tag)
+{
+	struct mlog *m = ctx;
+
+	for (struct pending *pd = m->pending; pd; pd = pd->next) {
+		if (pd->state == P_WAIT_STABLE && pd->tag == tag) {
+			answer_delivered(m, pd);
+			return;
+		}
+	}
+}
+
+/* The group starts over: whatever we submitted may never come back.  Every
+ * request goes through route() again once synced (MARK, CLEAR, FLUSH, SET_
+ * REGION_SYNC, ... are idempotent; GET_RESYNC_WORK hands back the slot the
+ * node already holds). */
+static void core_reset(void *ctx)
+{
+	struct mlog *m = ctx;
+
+	m->synced = false;
+	for (struct pending *pd = m->pending; pd; pd = pd->next)
+		pd->state = P_WAIT_SYNC;
 }
 
 static int core_snapshot(void *ctx, uint8_t **buf, size_t *len)
@@ -662,6 +644,20 @@ static void core_synced(void *ctx)
 	if (!m->rl)
 		return;
 	m->synced = true;
+	for (struct table *t = m->tables; t; t = t->next) {
+		if (!t->reconnected)
+			continue;
+		t->reconnected = false;
+		/* dm-log-userspace resets its in-sync hint only in a real
+		 * resume, not in its reconnect path: until then it asks for
+		 * no recovery work and these regions stay out of sync. */
+		if (m->rl->sync_count < m->p.region_count)
+			log_warn("%s: %" PRIu64 " regions out of sync after the "
+				 "kernel reconnected; the kernel recovers them "
+				 "after the next resume of the mirror (dmsetup "
+				 "suspend + resume, lvchange --refresh)", m->uuid,
+				 m->p.region_count - m->rl->sync_count);
+	}
 	list = m->pending;
 	m->pending = NULL;
 	/* Re-route everything held for the replica, in arrival order. */
@@ -707,6 +703,8 @@ static const struct group_core_ops core_ops = {
 	.synced = core_synced,
 	.members = core_members,
 	.quorum = core_quorum,
+	.stable = core_stable,
+	.reset = core_reset,
 };
 
 /* Tables that were constructed but never resumed: the kernel frees its side

@@ -67,6 +67,7 @@ static const char *pstate_name(enum pending_state s)
 	switch (s) {
 	case P_WAIT_SYNC: return "waiting for the replica";
 	case P_WAIT_DELIVERY: return "waiting for delivery";
+	case P_WAIT_STABLE: return "waiting for every member";
 	case P_WAIT_COMMIT: return "waiting for the disk";
 	}
 	return "?";

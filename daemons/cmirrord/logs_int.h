@@ -29,7 +29,10 @@
 
 #define LOGS_MAX_MEMBERS 64
 
-enum pending_state { P_WAIT_SYNC, P_WAIT_DELIVERY, P_WAIT_COMMIT };
+/* P_WAIT_STABLE: a FLUSH of ours delivered here, not yet known to be held
+ * by every member (group.h, GROUP_OP_F_ACKED). */
+enum pending_state { P_WAIT_SYNC, P_WAIT_DELIVERY, P_WAIT_STABLE,
+		     P_WAIT_COMMIT };
 
 struct pending {
 	struct pending *next;
@@ -49,6 +52,7 @@ struct table {
 	uint64_t luid;
 	struct rlog_params p;
 	bool resumed;
+	bool reconnected;	/* built by the kernel's reconnect CTR */
 	uint64_t created_ms;
 };
 
@@ -102,9 +106,16 @@ struct logs {
 	uint64_t ops_submitted, ops_delivered, held_sync;
 };
 
-/* logs.c */
+/* logs_reply.c (logs_me: logs.c) */
 void logs_reply(struct logs *ls, struct pending *pd, int error,
 		const void *out, uint32_t out_len);
+/* Answer a request that never became a pending one. */
+void logs_reply_now(struct logs *ls, const struct kernel_peer *peer,
+		    const struct ulog_req *req, int error, const void *out,
+		    uint32_t out_len);
+/* -ESRCH with the reply space the kernel's retry needs (logs_reply.c). */
+void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
+		      const struct ulog_req *req);
 uint32_t logs_me(const struct logs *ls);
 
 /* logs_disk.c */

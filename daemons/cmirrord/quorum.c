@@ -31,6 +31,7 @@ struct quorum_mon {
 	int fd;			/* -1 when disconnected */
 	bool quorate;		/* effective flag */
 	uint64_t ring_seq;
+	bool no_provider;	/* corosync has no quorum provider */
 	struct loop_timer *retry;
 	uint64_t backoff_ms;
 	bool warned;
@@ -57,7 +58,10 @@ static void notify_cb(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq,
 	q->ring_seq = ring_seq;
 	log_dbg("quorum: ring %" PRIu64 ", %u nodes, quorate %u", ring_seq,
 		nmembers, quorate);
-	set_quorate(q, quorate != 0);
+	if (q->quorate == (quorate != 0))
+		q->cb(q->ctx, q->quorate);	/* a newer ring, same flag */
+	else
+		set_quorate(q, quorate != 0);
 }
 
 static void disconnect(struct quorum_mon *q)
@@ -143,6 +147,7 @@ static int connect_quorum(struct quorum_mon *q)
 		service_down(q, "quorum_initialize", cluster_cs_to_errno(e));
 		return 0;
 	}
+	q->no_provider = type != QUORUM_SET;
 	if (type != QUORUM_SET) {
 		/* No provider configured: corosync itself never says no. */
 		log_warn("quorum: no quorum provider configured in corosync");
@@ -214,4 +219,10 @@ bool quorum_mon_connected(const struct quorum_mon *q)
 uint64_t quorum_mon_ring_seq(const struct quorum_mon *q)
 {
 	return q->ring_seq;
+}
+
+bool quorum_mon_confirms_after(const struct quorum_mon *q, uint64_t ring)
+{
+	/* Without a provider there are no verdicts to wait for. */
+	return q->no_provider || q->ring_seq > ring;
 }

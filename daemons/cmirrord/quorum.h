@@ -15,7 +15,8 @@
 
 struct quorum_mon;
 
-/* Called on every change of the effective quorate flag. */
+/* Called on every change of the effective quorate flag, and on every
+ * notification (each names a newer ring: see quorum_mon_ring_seq). */
 typedef void (*quorum_mon_cb)(void *ctx, bool quorate);
 
 /* Never fails for corosync reasons (it retries); -ENOMEM only. */
@@ -25,5 +26,8 @@ void quorum_mon_free(struct quorum_mon *q);
 bool quorum_mon_quorate(const struct quorum_mon *q);
 bool quorum_mon_connected(const struct quorum_mon *q);
 uint64_t quorum_mon_ring_seq(const struct quorum_mon *q);
+/* Has a notification for a ring newer than `ring` arrived (its verdict is
+ * the current flag)? */
+bool quorum_mon_confirms_after(const struct quorum_mon *q, uint64_t ring);
 
 #endif

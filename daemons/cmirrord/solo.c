@@ -57,7 +57,12 @@ static void run_group(struct group *g)
 	g->tail = &g->head;
 	while (op) {
 		struct solo_op *next = op->next;
-		g->ops->deliver(g->core, me, op->tag, op->type, op->words, op->nwords);
+		g->ops->deliver(g->core, me, op->tag,
+				op->type & ~GROUP_OP_F_ACKED, op->words,
+				op->nwords);
+		/* The only member holds it once delivered. */
+		if (op->type & GROUP_OP_F_ACKED)
+			g->ops->stable(g->core, op->tag);
 		free(op);
 		op = next;
 	}

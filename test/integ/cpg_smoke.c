@@ -172,11 +172,22 @@ static void fk_quorum(void *ctx, bool quorate)
 	printf("cpg-smoke: quorum %d\n", quorate);
 }
 
+static void fk_stable(void *ctx, uint64_t tag)
+{
+	(void)ctx;
+	(void)tag;
+}
+
+static void fk_reset(void *ctx)
+{
+	(void)ctx;
+}
+
 static const struct group_core_ops fk_ops = {
 	.deliver = fk_deliver, .snapshot = fk_snapshot, .install = fk_install,
 	.merge = fk_merge, .init_fresh = fk_init_fresh,
 	.node_lost = fk_node_lost, .synced = fk_synced, .members = fk_members,
-	.quorum = fk_quorum,
+	.quorum = fk_quorum, .stable = fk_stable, .reset = fk_reset,
 };
 
 static void check_cb(struct loop *lp, struct loop_timer *t, void *ctx)

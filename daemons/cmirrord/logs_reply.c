@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Replies to the kernel and the per-type request statistics they feed
+ * (cmirrorctl stats).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "logging.h"
+#include "logs_int.h"
+
+static void stats_note(struct logs *ls, uint32_t type, int error,
+		       uint64_t t_start_ms)
+{
+	struct type_stats *st;
+	uint64_t us, b = 0;
+
+	if (type > ULOG_NR_TYPES)
+		return;
+	st = &ls->stats[type];
+	us = (loop_now_ms() - t_start_ms) * 1000;
+	st->count++;
+	if (error)
+		st->errors++;
+	st->lat_us_sum += us;
+	if (us > st->lat_us_max)
+		st->lat_us_max = us;
+	while (b < 31 && (UINT64_C(1) << (b + 1)) <= us)
+		b++;
+	st->lat_hist[b]++;
+}
+
+void logs_reply(struct logs *ls, struct pending *pd, int error,
+		const void *out, uint32_t out_len)
+{
+	int r = kernel_reply(&pd->peer, &pd->req, error, out, out_len);
+
+	if (r < 0 && r != -ENOTCONN)
+		log_warn("%s: reply to %s seq %u failed: %s", pd->req.uuid,
+			 ulog_type_name(pd->req.type), pd->req.seq,
+			 strerror(-r));
+	stats_note(ls, pd->req.type, error, pd->t_start_ms);
+}
+
+void logs_reply_now(struct logs *ls, const struct kernel_peer *peer,
+		      const struct ulog_req *req, int error, const void *out,
+		      uint32_t out_len)
+{
+	struct pending pd = { .peer = *peer, .req = *req,
+			      .t_start_ms = loop_now_ms() };
+
+	logs_reply(ls, &pd, error, out, out_len);
+}
+
+/*
+ * The kernel stores the data_size of every reply as the reply space of the
+ * request, and re-sends the same request after the CTR+RESUME an -ESRCH
+ * triggers: an empty -ESRCH reply would leave the retry no room for its
+ * answer (-ENOSPC: an IN_SYNC read as "not in sync" makes dm-raid1 write
+ * one leg only).  So -ESRCH carries as many zero bytes as the answer needs.
+ */
+#define ESRCH_STRING_SPACE 128u
+void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
+			const struct ulog_req *req)
+{
+	static const uint8_t zeros[ULOG_MAX_PAYLOAD];
+	const struct ulog_op_desc *d = ulog_op(req->type);
+	uint32_t n = d ? d->out_size : 0;
+
+	if (d && (d->flags & ULOG_F_STRING_OUT) && n > ESRCH_STRING_SPACE)
+		n = ESRCH_STRING_SPACE;
+	logs_reply_now(ls, peer, req, -ESRCH, zeros, n);
+}
