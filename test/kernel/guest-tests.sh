@@ -398,10 +398,16 @@ compat_chain() {
 # kill9 NAME LOGARGS: kill -9 cmirrord while a dd runs on the mirror, start
 # it again; the dd must finish and the legs match after the resync.
 kill9() {
-	name=$1 logargs=$2
-	table="0 $SECT mirror userspace $logargs 2 $LEG0MM 0 $LEG1MM 0 1 handle_errors"
+	name=$1 logargs=$2 uuid=${2#* } hold=no
+	uuid=${uuid%% *}
+	# Leg 1 through a linear device: suspended before the kill, it holds
+	# the write in flight whose mark is already on the log device.
+	dms create "$name-l1" --table "0 $SECT linear $LEG1MM 0" ||
+		{ fail "$name/create" "linear $name-l1"; return 1; }
+	l1mm=$(dms info -c --noheadings --separator : -o major,minor "$name-l1" | tr -d ' ')
+	table="0 $SECT mirror userspace $logargs 2 $LEG0MM 0 $l1mm 0 1 handle_errors"
 	phase "$name create: $table"
-	dms create "$name" --table "$table" || { fail "$name/create" "$table"; return 1; }
+	dms create "$name" --table "$table" || { fail "$name/create" "$table"; dms remove "$name-l1"; return 1; }
 	s=$(wait_sync "$name" 120) || { fail "$name/in-sync" "stuck at $s"; }
 	dd if=/dev/urandom of=/tmp/big bs=1M count=24 2>/dev/null
 	phase "$name dd + kill -9"
@@ -412,6 +418,24 @@ kill9() {
 	sleep 1
 	running=no
 	kill -0 $ddpid 2>/dev/null && running=yes
+	case "$logargs" in *clustered-disk*)
+		# Freeze leg 1, then wait until a region is marked with no
+		# request pending: its FLUSH was answered, so its write is in
+		# flight (held by the suspended leg) and the mark is on disk.
+		dms suspend "$name-l1" && hold=yes
+		i=0
+		while [ $hold = yes ] && [ $i -lt 150 ]; do
+			out=$(timeout -s KILL 5 cmirrorctl -s "$SOCK" log "$uuid" 2>/dev/null)
+			m=$(printf '%s\n' "$out" | sed -n 's/^ *marks \([0-9]*\):.*/\1/p' | head -1)
+			case $out in *"pending requests 0"*)
+				[ "${m:-0}" -gt 0 ] && break ;;
+			esac
+			sleep 0.2
+			i=$((i + 1))
+		done
+		[ $i -lt 150 ] || info "$name: no held write seen: $(printf '%s' "$out" | tr '\n' '|')"
+		;;
+	esac
 	kill -9 "$CMPID"
 	wait "$CMPID" 2>/dev/null
 	info "$name: cmirrord $CMPID killed (dd running: $running)"
@@ -427,6 +451,7 @@ kill9() {
 			fail "$name/dirty-on-disk" "all $c/$NREG clean on disk while writes were in flight"
 		;;
 	esac
+	[ $hold = no ] || dms resume "$name-l1"
 	sleep 1
 	phase "$name restart"
 	if start_cmirrord; then
@@ -445,6 +470,12 @@ kill9() {
 		fail "$name/dd-completes" "dd failed: $(tail -1 "$LOGS/dd-$name.err")"
 	fi
 	info "$name: after the restart: $(grep -E "cmirrord\[$CMPID\].*($name: disk log|$name: CTR|FLUSH for unknown|unknown luid)" "$DLOG" | sed 's/^.*: info: //' | tr '\n' '|')"
+	# The kernel's reconnect path keeps its in-sync hint (it asks for no
+	# recovery work until a real resume): the regions the log device says
+	# dirty are recovered after the admin's suspend + resume.
+	grep -q "$uuid: .* regions out of sync after the kernel reconnected" "$DLOG" &&
+		info "$name: cmirrord asked for a resume: $(grep -o "$uuid: [0-9]* regions out of sync after the kernel reconnected" "$DLOG" | tail -1)"
+	dms suspend "$name" && dms resume "$name"
 	s=$(wait_sync "$name" 180) && pass "$name/resync" "$s" || fail "$name/resync" "stuck at $s"
 	drop_caches
 	if legs_equal "" && cmp -s -n $((24 * 1048576)) /tmp/big "$LEG1"; then
@@ -455,6 +486,7 @@ kill9() {
 	FINAL_SYNC=$(sync_of "$name")
 	phase "$name remove"
 	check "$name/remove" "removed" dms remove "$name"
+	dms remove "$name-l1"
 	stats_line "$name"
 }
 
