@@ -129,15 +129,26 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 	uint32_t n = payload_to_words(pd, w);
 	int r;
 
+	bool had_marks = m->marks_unflushed;
+
 	pd->tag = ++ls->next_tag;
 	pd->state = P_WAIT_DELIVERY;
 	/* A FLUSH answer lets the kernel write what it marked: only once
-	 * every member holds the marks (group.h). */
+	 * every member holds the marks (group.h).  A FLUSH after clears
+	 * alone enables no write and needs no acknowledgement. */
+	if (pd->req.type == DM_ULOG_MARK_REGION)
+		m->marks_unflushed = true;
+	pd->acked = pd->req.type == DM_ULOG_FLUSH &&
+		    (pd->req.data_size || m->marks_unflushed);
+	if (pd->acked)
+		m->marks_unflushed = false;
 	r = ls->t->submit(m->g, pd->tag, pd->req.type |
-			  (pd->req.type == DM_ULOG_FLUSH ? GROUP_OP_F_ACKED : 0),
-			  w, n);
+			  (pd->acked ? GROUP_OP_F_ACKED : 0), w, n);
 	if (r == 0)
 		ls->ops_submitted++;
+	else
+		m->marks_unflushed = had_marks || pd->req.type ==
+				     DM_ULOG_MARK_REGION;
 	return r;
 }
 
@@ -246,6 +257,7 @@ static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
 		snprintf(m->uuid, sizeof(m->uuid), "%s", req->uuid);
 		m->p = p;
 		m->quorate = true;
+		m->marks_unflushed = true;
 		m->next = ls->logs;
 		ls->logs = m;
 	}
@@ -500,7 +512,7 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 		return;
 	pd->res = res;
 	pd->commit_gen = m->rl->generation;
-	if (type == DM_ULOG_FLUSH && !res.error) {
+	if (pd->acked && !res.error) {
 		pd->state = P_WAIT_STABLE;	/* core_stable() goes on */
 		return;
 	}
@@ -550,6 +562,7 @@ static void core_reset(void *ctx)
 	struct mlog *m = ctx;
 
 	m->synced = false;
+	m->marks_unflushed = true;	/* ours may not have reached anyone */
 	for (struct pending *pd = m->pending; pd; pd = pd->next)
 		pd->state = P_WAIT_SYNC;
 }

@@ -38,6 +38,7 @@ struct pending {
 	struct pending *next;
 	enum pending_state state;
 	uint64_t tag;
+	bool acked;		/* submitted with GROUP_OP_F_ACKED */
 	uint64_t commit_gen;
 	uint64_t t_start_ms;
 	struct kernel_peer peer;
@@ -68,6 +69,9 @@ struct mlog {
 	struct group *g;
 	struct rlog *rl;	/* NULL until synced */
 	bool synced;
+	/* A MARK_REGION of ours went out since the last acknowledged FLUSH:
+	 * the next FLUSH must be acknowledged even without marks of its own. */
+	bool marks_unflushed;
 	bool quorate;
 	uint32_t members[LOGS_MAX_MEMBERS];
 	size_t nmembers;
