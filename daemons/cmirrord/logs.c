@@ -646,6 +646,12 @@ static void core_node_lost(void *ctx, uint32_t node)
 		m->need_write = true;
 	log_warn("%s: node %u lost: %" PRId64 " of its regions to resync",
 		 m->uuid, node, n);
+	/* dm-log-userspace stops asking for recovery work once it has seen
+	 * the mirror in sync, until a real resume. */
+	if (n > 0)
+		log_warn("%s: a kernel that saw the mirror in sync recovers "
+			 "them only after the mirror is suspended on every node "
+			 "and resumed (lvchange --refresh)", m->uuid);
 }
 
 static void core_synced(void *ctx)
