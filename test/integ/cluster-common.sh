@@ -44,6 +44,35 @@ c_cluster() {
 	for i in $(seq "$n"); do h_start_cmirrord "$i" "$@" || return 1; done
 }
 
+# c_cluster_synced N [cmirrord args]: c_cluster, then both logs up on every
+# node and resynced from node 1.
+c_cluster_synced() {
+	local n=$1 lg i
+	c_cluster "$@" || return 1
+	for lg in core disk; do
+		for i in $(seq "$n"); do
+			c_ksim "$i" "$lg" up || { h_fail "node $i $lg: up"; return 1; }
+		done
+		c_resync_all 1 "$lg" || return 1
+	done
+	h_log "both logs up and in sync on $n nodes"
+}
+
+# c_writers_overlap: background writers on both logs (tags LOG1..LOG3):
+# nodes 1 and 2 on regions 0-47, node 3 on 16-63 holding its clears back
+# (mark mode, no resync of their own).
+c_writers_overlap() {
+	local lg i
+	for lg in core disk; do
+		for i in 1 2; do
+			c_ksim_bg "$i" "$lg" "$lg$i" --seed "$i" run --no-up --writes 0 \
+				--burst 3 --regions 0:47 --mode mark --no-resync
+		done
+		c_ksim_bg 3 "$lg" "${lg}3" --seed 3 run --no-up --writes 0 --burst 3 \
+			--regions 16:63 --mode mark --no-resync --lazy-clear 8
+	done
+}
+
 # c_ksim I LOG ARGS...: the simulator of node I against log LOG.
 c_ksim() {
 	local i=$1 lg=$2

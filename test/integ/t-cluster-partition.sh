@@ -65,21 +65,9 @@ p_wait_folded() {
 	done
 }
 
-c_cluster 3 || exit 1
-for lg in core disk; do
-	for i in 1 2 3; do c_ksim "$i" "$lg" up || c_die "node $i $lg: up"; done
-	c_resync_all 1 "$lg" || exit 1
-done
-h_log "both logs up and in sync on 3 nodes"
+c_cluster_synced 3 || exit 1
 
-for lg in core disk; do
-	for i in 1 2; do
-		c_ksim_bg "$i" "$lg" "$lg$i" --seed "$i" run --no-up --writes 0 \
-			--burst 3 --regions 0:47 --mode mark --no-resync
-	done
-	c_ksim_bg 3 "$lg" "${lg}3" --seed 3 run --no-up --writes 0 --burst 3 \
-		--regions 16:63 --mode mark --no-resync --lazy-clear 8
-done
+c_writers_overlap
 for lg in core disk; do c_wait_progress "$lg" 3 30 "${lg}3" || exit 1; done
 
 h_partition 3 || c_die "cannot cut node 3 off"

@@ -58,12 +58,7 @@ q_disk_writes() {
 	h_cmirrorctl "$1" log "${C_UUID[disk]}" | sed -n 's/.* writes \([0-9]*\) .*/\1/p'
 }
 
-c_cluster 3 || exit 1
-for lg in core disk; do
-	for i in 1 2 3; do c_ksim "$i" "$lg" up || c_die "node $i $lg: up"; done
-	c_resync_all 1 "$lg" || exit 1
-done
-h_log "both logs up and in sync on 3 nodes"
+c_cluster_synced 3 || exit 1
 
 for lg in core disk; do
 	c_ksim_bg 1 "$lg" "${lg}1" --seed 1 run --no-up --writes 0 --burst 3 \

@@ -98,12 +98,7 @@ converge_verify() {
 	done
 }
 
-c_cluster 3 || exit 1
-for lg in core disk; do
-	for i in 1 2 3; do c_ksim "$i" "$lg" up || c_die "node $i $lg: up"; done
-	c_resync_all 1 "$lg" || exit 1
-done
-h_log "both logs up and in sync on 3 nodes"
+c_cluster_synced 3 || exit 1
 
 # ---- 1. kill -9 and restart under the running simulators --------------
 writers

@@ -55,6 +55,7 @@ cmdline_arg() {
 }
 NODE=$(cmdline_arg ktest.node)
 PEER=$((3 - NODE))
+VICTIM=$(cmdline_arg ktest.victim)
 WD=$(cmdline_arg ktest.wd)
 [ -n "$WD" ] || WD=900
 
@@ -141,6 +142,23 @@ watchdog() {
 # writer OFFSET_MB: O_DIRECT passes of /tmp/pat over [OFFSET, OFFSET+WMB)
 # MiB until a whole pass started after /tmp/stop appeared; prints the host trigger after the first pass.
 # /tmp/writer.rc: 0, or the failing pass.
+# announce_held: once this node has a region marked in the replica and no
+# request pending (its FLUSH was answered: the write is at the frozen leg),
+# tell the host to kill us.
+announce_held() {
+	i=0
+	while [ $i -lt 300 ]; do
+		out=$(timeout -s KILL 5 cmirrorctl -s "$SOCK" log "$UUID" 2>/dev/null)
+		case $out in *"pending requests 0"*)
+			printf '%s\n' "$out" | grep -q "^marks .* node $NODE: [1-9]" && break ;;
+		esac
+		sleep 0.2
+		i=$((i + 1))
+	done
+	info "node$NODE holds: $(printf '%s\n' "$out" | grep '^marks')"
+	echo "KTEST2-WRITING node $NODE"
+}
+
 writer() {
 	n=0
 	while :; do
@@ -152,7 +170,14 @@ writer() {
 			echo "$n" >/tmp/writer.rc
 			return 1
 		fi
-		[ $n = 1 ] && echo "KTEST2-WRITING node $NODE"
+		if [ $n = 1 ] && [ "$NODE" = "$VICTIM" ]; then
+			# The next write stays in flight with its mark on record
+			# (leg 1 frozen): the survivor must resync that region.
+			dms suspend l1
+			announce_held &
+		elif [ $n = 1 ]; then
+			echo "KTEST2-WRITING node $NODE"
+		fi
 		[ $last = 1 ] && break
 	done
 	echo "passes $n" >>"$LOGS/dd.err"
@@ -235,7 +260,10 @@ stats_line start
 # ---------------------------------------------------------------- mirror
 # The host made the log image zero: no magic, a fresh log, every region
 # resynced once (by both nodes' kernels, handed out by the cluster).
-TABLE="0 $SECT mirror userspace 4 $UUID clustered-disk $LOGMM $RS 2 $LEG0MM 0 $LEG1MM 0 1 handle_errors"
+# Leg 1 through a linear device the victim can freeze (announce_held).
+dms create l1 --table "0 $SECT linear $LEG1MM 0" || { fail "node$NODE/create" "linear l1"; finish; }
+L1MM=$(dms info -c --noheadings --separator : -o major,minor l1 | tr -d ' ')
+TABLE="0 $SECT mirror userspace 4 $UUID clustered-disk $LOGMM $RS 2 $LEG0MM 0 $L1MM 0 1 handle_errors"
 phase "create: $TABLE"
 if dms create "$NAME" --table "$TABLE"; then
 	pass "node$NODE/create" "$TABLE"
@@ -281,6 +309,11 @@ elif [ "$(cat /tmp/writer.rc 2>/dev/null)" = 0 ]; then
 else
 	fail "node$NODE/writes" "pass $(cat /tmp/writer.rc 2>/dev/null) failed: $(tail -2 "$LOGS/dd.err" | tr '\n' '|')"
 fi
+# This kernel has seen the mirror in sync: dm-log-userspace asks for no
+# recovery work until a real resume, which the admin does on every
+# surviving node (here the only one).
+info "node$NODE before the resume: $(dms status "$NAME")"
+dms suspend "$NAME" && dms resume "$NAME" || fail "node$NODE/resume" "suspend + resume failed"
 rm -f /tmp/minsync
 s=$(wait_sync "$NAME" 300)
 rc=$?
@@ -309,6 +342,7 @@ fi
 phase "remove"
 dms remove "$NAME"
 verdict "node$NODE/remove" "removed" "remove failed"
+dms remove l1
 stats_line remove
 
 kill -TERM "$CMPID"

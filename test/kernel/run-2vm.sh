@@ -89,7 +89,7 @@ start_guest() {
 		-kernel "$VMLINUZ" -initrd "$INITRD" "${drives[@]}" \
 		-netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=$lp,remote.type=inet,remote.host=127.0.0.1,remote.port=$rp" \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:4b:00:0$n" \
-		-append "console=ttyS0 panic=-1 quiet ktest.node=$n ktest.wd=$((TMO - 60))" \
+		-append "console=ttyS0 panic=-1 quiet ktest.node=$n ktest.victim=$VICTIM ktest.wd=$((TMO - 60))" \
 		</dev/null >"$RUN/qemu$n.out" 2>&1 &
 	QPIDS[n]=$!
 }
