@@ -22,6 +22,8 @@
 #   integ-asan:NAME the single-node integration tests (list below) with
 #                   build-san/'s binaries
 #   kernel:NAME     test/kernel/run.sh (qemu; skips when qemu cannot run)
+#   kernel2vm-kN:NAME  test/kernel/run-2vm.sh -k N: two guests share the
+#                   disks, guest N is killed mid-write (N = 2, then 1)
 #   fuzz:NAME       test/fuzz/run.sh, short runs
 # Logs: build/test-logs/STEP.log (integration: build/integ-logs/).
 # Env: CI=true -> no colour, make V=1, whole logs of failing steps.
@@ -313,6 +315,35 @@ kernel_suite() {
 	[ $rc = 0 ] || show_log "$log"
 }
 
+# kernel2vm_suite VICTIM: test/kernel/run-2vm.sh -k VICTIM (two guests, one
+# killed mid-write), one result per KTEST line as kernel2vm-kVICTIM:NAME.
+kernel2vm_suite() {
+	local k=$1 pfx=kernel2vm-k$1 log rc n st detail got=0
+	[ -f "$srcdir/test/kernel/run-2vm.sh" ] || return 0
+	selected "$pfx" || return 0
+	log=$LOGS/$pfx.log
+	# -n: the image of the single-node suite that just ran
+	(cd "$B" && top_builddir=$B bash "$srcdir/test/kernel/run-2vm.sh" -n -k "$k" -t 900) \
+		>"$log" 2>&1 </dev/null
+	rc=$?
+	if [ $rc = 77 ]; then
+		record "$pfx:suite" skip "$(grep -m1 -i skip "$log" || tail -1 "$log")"
+		return 0
+	fi
+	while read -r _ n st detail; do
+		want "$pfx:$n" || continue
+		got=1
+		case $st in
+		PASS) record "$pfx:$n" pass ;;
+		*) record "$pfx:$n" fail "$detail" ;;
+		esac
+	done < <(grep -aE '^KTEST [^ ]+ (PASS|FAIL)' "$log")
+	if [ $got = 0 ] || { [ $rc != 0 ] && ! grep -qaE '^KTEST [^ ]+ FAIL' "$log"; }; then
+		if [ $rc = 0 ]; then record "$pfx:suite" pass; else record "$pfx:suite" fail "exit $rc"; fi
+	fi
+	[ $rc = 0 ] || show_log "$log"
+}
+
 fuzz_suite() {
 	local log=$LOGS/fuzz.log rc n rest
 	[ -f "$srcdir/test/fuzz/run.sh" ] || return 0
@@ -365,7 +396,11 @@ main() {
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 			integ_suite integ-asan "$BS" "${SAN_INTEG[@]}"
 	fi
-	[ $quick = 1 ] || kernel_suite
+	if [ $quick = 0 ]; then
+		kernel_suite
+		kernel2vm_suite 2	# a plain member dies
+		kernel2vm_suite 1	# the disk writer dies
+	fi
 	fuzz_suite
 	return 0
 }
