@@ -18,6 +18,7 @@
 #   san:configure, san:make, san:NAME   the same in build-san/ with
 #                   --with-sanitizers=address,undefined
 #   valgrind:NAME   each unit test binary of build/ under valgrind
+#   dist:distcheck  make distcheck in build/
 #   integ:NAME      scripts/run-integ.sh with build/
 #   integ-asan:NAME the single-node integration tests (list below) with
 #                   build-san/'s binaries
@@ -387,6 +388,10 @@ main() {
 		fi
 	fi
 	[ $quick = 1 ] || valgrind_suite "$B"
+	# the tarball builds and passes its unit tests out of tree
+	if [ $quick = 0 ] && want dist:distcheck; then
+		step dist:distcheck make -C "$B" "${MAKEV[@]}" distcheck
+	fi
 
 	integ_suite integ "$B"
 	if [ $san = 1 ]; then
