@@ -390,7 +390,7 @@ main() {
 	[ $quick = 1 ] || valgrind_suite "$B"
 	# the tarball builds and passes its unit tests out of tree
 	if [ $quick = 0 ] && want dist:distcheck; then
-		step dist:distcheck make -C "$B" "${MAKEV[@]}" distcheck
+		step dist:distcheck make -C "$B" -j"$JOBS" "${MAKEV[@]}" distcheck
 	fi
 
 	integ_suite integ "$B"
