@@ -33,13 +33,18 @@
 #   (the line before it gives the wall time: "cmirrord tests took T s")
 set -u
 
-# Single-node integration tests that are re-run with the ASan build's daemon
+# Integration tests that are re-run with the ASan build's daemon
 # and simulator (names or globs of test/integ/t-*.sh; missing ones ignored).
 # Env SAN_INTEG_TESTS (space separated) replaces the list.
 if [ -n "${SAN_INTEG_TESTS:-}" ]; then
 	read -r -a SAN_INTEG <<<"$SAN_INTEG_TESTS"
 else
-	SAN_INTEG=('t-solo-*' 't-badframes')
+	# Every test that runs daemons, but the long seeded one (t-cluster-
+	# random: scripts/soak.sh runs it with any build).
+	SAN_INTEG=('t-solo-*' 't-badframes' 't-cluster-basic' 't-cluster-crash'
+		't-cluster-join' 't-cluster-partition' 't-cluster-quorum'
+		't-cluster-restart' 't-cluster-slot' 't-cluster-writer'
+		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
