@@ -20,7 +20,7 @@
 #   valgrind:NAME   each unit test binary of build/ under valgrind
 #   dist:distcheck  make distcheck in build/
 #   integ:NAME      scripts/run-integ.sh with build/
-#   integ-asan:NAME the single-node integration tests (list below) with
+#   integ-asan:NAME the integration tests listed below, with
 #                   build-san/'s binaries
 #   kernel:NAME     test/kernel/run.sh (qemu; skips when qemu cannot run)
 #   kernel2vm-kN:NAME  test/kernel/run-2vm.sh -k N: two guests share the
