@@ -19,7 +19,11 @@
  *   156                payload
  *
  * OPS payload: count u32, then per op: tag u64, origin u32, type u32,
- *   nwords u32, words u64[nwords] (nwords <= WIRE_MAX_OP_WORDS).
+ *   nwords u32, words u64[nwords] (nwords <= WIRE_MAX_OP_WORDS).  Since
+ *   version 2 the type's top bit asks every member to acknowledge the op,
+ *   and type 0x102 is an acknowledgement {origin, tag}... (daemons/
+ *   cmirrord/group.h): a version 1 member would apply neither, so the
+ *   versions do not mix.
  * CKPT / MERGE_IN payload (one chunk of a serialized replica):
  *   nmembers u32, members u32[nmembers] (sorted, the membership tag),
  *   nsynced u32, synced u32[nsynced] (sorted, the sender's synced set),
@@ -39,7 +43,7 @@
 #include <stdint.h>
 
 #define WIRE_MAGIC		0x31574d43u	/* "CMW1" read as LE u32 */
-#define WIRE_VERSION		1u
+#define WIRE_VERSION		2u	/* 2: FLUSH acknowledgements */
 #define WIRE_UUID_SIZE		129u		/* 128 chars + NUL */
 #define WIRE_HDR_SIZE		156u
 #define WIRE_OP_HDR_SIZE	20u		/* tag, origin, type, nwords */

@@ -57,7 +57,7 @@ static void test_wire_header_little_endian(void **state)
 	size_t len = make_ops(buf, sizeof(buf));
 
 	assert_memory_equal(buf, "CMW1", 4);
-	assert_int_equal(buf[4], 1);	/* version LE */
+	assert_int_equal(buf[4], WIRE_VERSION);	/* version LE */
 	assert_int_equal(buf[5], 0);
 	assert_int_equal(buf[6], WIRE_KIND_OPS);
 	assert_int_equal(buf[8], len & 0xff);
@@ -178,9 +178,11 @@ static void test_wire_header_checks(void **state)
 
 	assert_int_equal(wire_hdr_decode(buf, len, &h), 0);
 	assert_int_equal(wire_hdr_decode(buf, WIRE_HDR_SIZE - 1, &h), -EBADMSG);
-	buf[4] = 2;	/* unknown version */
+	buf[4] = WIRE_VERSION + 1;	/* unknown version */
 	assert_int_equal(wire_hdr_decode(buf, len, &h), -EPROTO);
-	buf[4] = 1;
+	buf[4] = 1;	/* before FLUSH acknowledgements: refused too */
+	assert_int_equal(wire_hdr_decode(buf, len, &h), -EPROTO);
+	buf[4] = WIRE_VERSION;
 	buf[0] = 'X';	/* magic */
 	assert_int_equal(wire_hdr_decode(buf, len, &h), -EBADMSG);
 	buf[0] = 'C';
