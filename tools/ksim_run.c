@@ -181,6 +181,14 @@ static int try_write(struct ksim *k, struct kwrite *w)
 			return -EBADMSG;
 		if ((int64_t)ulog_get_u64(out) != 0)
 			return 0;
+		/* dm-raid1 asks IS_REMOTE_RECOVERING first and the region
+		 * state after it: the region may have been recovered since
+		 * our IN_SYNC, and a stale "not in sync" would write one leg
+		 * of a region the log now calls in sync. */
+		r = ksim_req_u64(k, DM_ULOG_IN_SYNC, w->regs[i], true, &v);
+		if (r < 0)
+			return r;
+		insync[i] = v == 1;
 	}
 	rebuilds = k->c.reconnects;
 	r = send_marks(k, w->regs, w->n);
