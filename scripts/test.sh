@@ -297,42 +297,12 @@ integ_suite() {
 	return 0
 }
 
-kernel_suite() {
-	local log=$LOGS/kernel.log rc n st got=0 detail
-	[ -x "$srcdir/test/kernel/run.sh" ] || [ -f "$srcdir/test/kernel/run.sh" ] || return 0
-	selected kernel || return 0
-	(cd "$B" && top_builddir=$B bash "$srcdir/test/kernel/run.sh") >"$log" 2>&1 </dev/null
-	rc=$?
-	if [ $rc = 77 ]; then
-		record kernel:suite skip "$(grep -m1 -i skip "$log" || tail -1 "$log")"
-		return 0
-	fi
-	while read -r _ n st detail; do
-		want "kernel:$n" || continue
-		got=1
-		case $st in
-		PASS) record "kernel:$n" pass ;;
-		*) record "kernel:$n" fail "$detail" ;;
-		esac
-	done < <(grep -E '^KTEST [^ ]+ (PASS|FAIL)' "$log")
-	if [ $got = 0 ] || { [ $rc != 0 ] && ! grep -qE '^KTEST [^ ]+ FAIL' "$log"; }; then
-		if [ $rc = 0 ]; then record kernel:suite pass; else record kernel:suite fail "exit $rc"; fi
-	fi
-	[ $rc = 0 ] || show_log "$log"
-}
-
-# kernel2vm_suite VICTIM: test/kernel/run-2vm.sh -k VICTIM (two guests, one
-# killed mid-write), one result per KTEST line as kernel2vm-kVICTIM:NAME.
-kernel2vm_suite() {
-	local k=$1 pfx=kernel2vm-k$1 log rc n st detail got=0
-	[ -f "$srcdir/test/kernel/run-2vm.sh" ] || return 0
-	selected "$pfx" || return 0
-	log=$LOGS/$pfx.log
-	# -n: the image of the single-node suite that just ran
-	(cd "$B" && top_builddir=$B bash "$srcdir/test/kernel/run-2vm.sh" -n -k "$k" -t 900) \
-		>"$log" 2>&1 </dev/null
-	rc=$?
-	if [ $rc = 77 ]; then
+# ktest_results PFX LOG RC: one result per "KTEST NAME PASS|FAIL" line of
+# LOG as PFX:NAME (exit 77: one skip); a run that failed without a FAIL
+# line, or printed none, is PFX:suite.
+ktest_results() {
+	local pfx=$1 log=$2 rc=$3 n st detail got=0
+	if [ "$rc" = 77 ]; then
 		record "$pfx:suite" skip "$(grep -m1 -i skip "$log" || tail -1 "$log")"
 		return 0
 	fi
@@ -344,10 +314,31 @@ kernel2vm_suite() {
 		*) record "$pfx:$n" fail "$detail" ;;
 		esac
 	done < <(grep -aE '^KTEST [^ ]+ (PASS|FAIL)' "$log")
-	if [ $got = 0 ] || { [ $rc != 0 ] && ! grep -qaE '^KTEST [^ ]+ FAIL' "$log"; }; then
-		if [ $rc = 0 ]; then record "$pfx:suite" pass; else record "$pfx:suite" fail "exit $rc"; fi
+	if [ $got = 0 ] || { [ "$rc" != 0 ] && ! grep -qaE '^KTEST [^ ]+ FAIL' "$log"; }; then
+		if [ "$rc" = 0 ]; then record "$pfx:suite" pass; else record "$pfx:suite" fail "exit $rc"; fi
 	fi
-	[ $rc = 0 ] || show_log "$log"
+	[ "$rc" = 0 ] || show_log "$log"
+}
+
+kernel_suite() {
+	local log=$LOGS/kernel.log
+	[ -f "$srcdir/test/kernel/run.sh" ] || return 0
+	selected kernel || return 0
+	(cd "$B" && top_builddir=$B bash "$srcdir/test/kernel/run.sh") >"$log" 2>&1 </dev/null
+	ktest_results kernel "$log" $?
+}
+
+# kernel2vm_suite VICTIM: test/kernel/run-2vm.sh -k VICTIM (two guests, one
+# killed mid-write), one result per KTEST line as kernel2vm-kVICTIM:NAME.
+kernel2vm_suite() {
+	local k=$1 pfx=kernel2vm-k$1 log
+	[ -f "$srcdir/test/kernel/run-2vm.sh" ] || return 0
+	selected "$pfx" || return 0
+	log=$LOGS/$pfx.log
+	# -n: the image of the single-node suite that just ran
+	(cd "$B" && top_builddir=$B bash "$srcdir/test/kernel/run-2vm.sh" -n -k "$k" -t 900) \
+		>"$log" 2>&1 </dev/null
+	ktest_results "$pfx" "$log" $?
 }
 
 fuzz_suite() {
