@@ -30,19 +30,6 @@
 #include "logging.h"
 #include "quorum.h"
 
-static bool nodes_del(struct wire_nodes *s, uint32_t id)
-{
-	for (uint32_t i = 0; i < s->n; i++) {
-		if (s->id[i] == id) {
-			memmove(&s->id[i], &s->id[i + 1],
-				(s->n - i - 1) * sizeof(s->id[0]));
-			s->n--;
-			return true;
-		}
-	}
-	return false;
-}
-
 bool cluster_quorate_since(const struct cluster *cl, bool ring_check,
 			   uint64_t ring)
 {
@@ -91,7 +78,7 @@ void cluster_stable_own(struct group *g, uint64_t tag)
 	}
 	w->tag = tag;
 	w->need = g->sync.members;
-	nodes_del(&w->need, g->cl->node);
+	csync_del(&w->need, g->cl->node);
 	w->next = g->waits;
 	g->waits = w;
 	cluster_stable_check(g);
@@ -122,9 +109,12 @@ void cluster_stable_recv_ack(struct group *g, uint32_t from,
 	for (uint32_t i = 0; i + 1 < nwords; i += 2) {
 		if (words[i] != g->cl->node)
 			continue;
-		for (struct cl_wait *w = g->waits; w; w = w->next)
-			if (w->tag <= words[i + 1] && nodes_del(&w->need, from))
-				any = true;
+		for (struct cl_wait *w = g->waits; w; w = w->next) {
+			if (w->tag > words[i + 1] || !csync_has(&w->need, from))
+				continue;
+			csync_del(&w->need, from);
+			any = true;
+		}
 	}
 	if (any)
 		cluster_stable_check(g);
@@ -134,16 +124,11 @@ void cluster_stable_confchg(struct group *g, bool node_down,
 			    uint64_t old_ring)
 {
 	for (struct cl_wait *w = g->waits; w; w = w->next) {
-		bool left = false;
+		uint32_t before = w->need.n;
+		bool left;
 
-		for (uint32_t i = 0; i < w->need.n;) {
-			if (!csync_has(&g->sync.members, w->need.id[i])) {
-				nodes_del(&w->need, w->need.id[i]);
-				left = true;
-			} else {
-				i++;
-			}
-		}
+		csync_intersect(&w->need, &g->sync.members);
+		left = w->need.n < before;
 		/* A process that left (or died) on a node still in the ring
 		 * saw the same deliveries as we did, up to its leave. */
 		if (left && node_down) {
