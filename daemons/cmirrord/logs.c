@@ -129,27 +129,23 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 	uint32_t n = payload_to_words(pd, w);
 	int r;
 
-	bool had_marks = m->marks_unflushed;
-
 	pd->tag = ++ls->next_tag;
 	pd->state = P_WAIT_DELIVERY;
 	/* A FLUSH answer lets the kernel write what it marked: only once
 	 * every member holds the marks (group.h).  A FLUSH after clears
 	 * alone enables no write and needs no acknowledgement. */
-	if (pd->req.type == DM_ULOG_MARK_REGION)
-		m->marks_unflushed = true;
 	pd->acked = pd->req.type == DM_ULOG_FLUSH &&
 		    (pd->req.data_size || m->marks_unflushed);
-	if (pd->acked)
-		m->marks_unflushed = false;
 	r = ls->t->submit(m->g, pd->tag, pd->req.type |
 			  (pd->acked ? GROUP_OP_F_ACKED : 0), w, n);
-	if (r == 0)
-		ls->ops_submitted++;
-	else
-		m->marks_unflushed = had_marks || pd->req.type ==
-				     DM_ULOG_MARK_REGION;
-	return r;
+	if (r < 0)
+		return r;
+	ls->ops_submitted++;
+	if (pd->req.type == DM_ULOG_MARK_REGION)
+		m->marks_unflushed = true;
+	else if (pd->acked)
+		m->marks_unflushed = false;
+	return 0;
 }
 
 static void serve_local(struct logs *ls, struct mlog *m, struct pending *pd)
