@@ -269,6 +269,15 @@ static int read_regions(const struct rlog *l, const uint8_t *in,
 	return 0;
 }
 
+int rlog_check_regions(const struct rlog *l, const uint8_t *in,
+		       uint32_t in_len)
+{
+	uint64_t r[ULOG_MAX_REGIONS];
+	size_t n;
+
+	return read_regions(l, in, in_len, false, r, &n);
+}
+
 /* Add sorted unique r[0..n) to node's marks; clean := 0.  All-or-nothing. */
 static int marks_add(struct rlog *l, uint32_t node, const uint64_t *r,
 		     size_t n, bool *changed)

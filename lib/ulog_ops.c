@@ -63,7 +63,8 @@ const struct ulog_op_desc ulog_ops[ULOG_NR_TYPES + 1] = {
 	},
 	[DM_ULOG_CLEAR_REGION] = {
 		.name = "CLEAR_REGION", .min_in = 8, .max_in = REGIONS_MAX,
-		.route = ULOG_ROUTE_ORDERED, .flags = ULOG_F_REGIONS,
+		.route = ULOG_ROUTE_ORDERED,
+		.flags = ULOG_F_REGIONS | ULOG_F_ANSWER_QUEUED,
 	},
 	[DM_ULOG_GET_RESYNC_WORK] = {
 		/* Reply {s64 i; u64 r}. */

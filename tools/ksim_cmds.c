@@ -71,6 +71,9 @@ static const struct {
 	{ "status_info", DM_ULOG_STATUS_INFO, false },
 	{ "status_table", DM_ULOG_STATUS_TABLE, false },
 	{ "remote_recovering", DM_ULOG_IS_REMOTE_RECOVERING, true },
+	/* Not reads: one region marked or cleared by hand (tests). */
+	{ "mark", DM_ULOG_MARK_REGION, true },
+	{ "clear", DM_ULOG_CLEAR_REGION, true },
 };
 
 int ksim_cmd_query(struct ksim *k, int argc, char **argv)
@@ -111,6 +114,10 @@ int ksim_cmd_query(struct ksim *k, int argc, char **argv)
 		return 2;
 	}
 	switch (queries[i].type) {
+	case DM_ULOG_MARK_REGION:
+	case DM_ULOG_CLEAR_REGION:
+		printf("ok\n");
+		break;
 	case DM_ULOG_STATUS_INFO:
 	case DM_ULOG_STATUS_TABLE:
 		out[olen] = '\0';	/* out has one spare byte */

@@ -47,6 +47,7 @@ static void usage(FILE *f)
 	      "  wait-sync [--count N] [--max-seconds S]\n"
 	      "  query in_sync|is_clean|remote_recovering REGION\n"
 	      "  query sync_count|region_size|status_info|status_table\n"
+	      "  query mark|clear REGION  (one MARK_REGION / CLEAR_REGION)\n"
 	      "  check-dead NAME...\n"
 	      "  verify\n", f);
 }

@@ -7,7 +7,8 @@
  *              because a wrong IN_SYNC either way corrupts a mirror (a 0
  *              for an in-sync region sends writes to one leg only);
  *   ORDERED    submitted to the group and answered from our own delivery,
- *              after every member has applied it in the same order;
+ *              after every member has applied it in the same order
+ *              (CLEAR_REGION: once queued, ULOG_F_ANSWER_QUEUED);
  *   LIFECYCLE  CTR/DTR/GET_REGION_SIZE are local to the table;
  *              RESUME joins the group, then goes through it like
  *              PRESUSPEND and POSTSUSPEND.
@@ -192,6 +193,21 @@ static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 		/* The answer is only a hint the kernel asks again for; a
 		 * fully synced log needs no round trip. */
 		logs_reply(ls, pd, 0, out, sizeof(out));
+		free(pd);
+		return;
+	}
+	if (d->flags & ULOG_F_ANSWER_QUEUED) {
+		/* Refuse here what every member would refuse on delivery:
+		 * the answer cannot wait for it. */
+		r = rlog_check_regions(m->rl, pd->data, pd->req.data_size);
+		if (r < 0)
+			log_err("%s: %s with a region out of range", m->uuid,
+				ulog_type_name(pd->req.type));
+		else if ((r = submit_pending(ls, m, pd)) < 0)
+			log_err("%s: cannot submit %s: %s", m->uuid,
+				ulog_type_name(pd->req.type), strerror(-r));
+		/* Our delivery finds no pending request for the tag. */
+		logs_reply(ls, pd, r, NULL, 0);
 		free(pd);
 		return;
 	}

@@ -147,6 +147,11 @@ struct rlog *rlog_clone(const struct rlog *l);
 int rlog_apply(struct rlog *l, uint32_t node, uint32_t type,
 	       const uint8_t *in, uint32_t in_len, struct rlog_result *res);
 
+/* The checks rlog_apply makes of a MARK/CLEAR region array (a multiple of
+ * 8 bytes, 1..32 regions, each < region_count): 0 or -EINVAL. */
+int rlog_check_regions(const struct rlog *l, const uint8_t *in,
+		       uint32_t in_len);
+
 /* True for types that change replicated state (route ORDERED/LIFECYCLE). */
 bool rlog_type_changes_state(uint32_t type);
 

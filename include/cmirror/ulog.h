@@ -38,6 +38,10 @@ enum ulog_route {
 #define ULOG_F_STRING_IN	0x2	/* payload is a string (CTR) */
 #define ULOG_F_STRING_OUT	0x4	/* reply is a NUL-terminated string */
 #define ULOG_F_DURABLE		0x8	/* state must be durable before the reply */
+/* Ordered, but answered as soon as it is queued for the group: the kernel
+ * acts on nothing in the answer, and an op lost on the way can only leave
+ * regions dirty (a resync, never a lost mark).  CLEAR_REGION. */
+#define ULOG_F_ANSWER_QUEUED	0x10
 
 struct ulog_op_desc {
 	const char *name;	/* "MARK_REGION", ... */

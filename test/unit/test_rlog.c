@@ -170,6 +170,35 @@ static void test_rlog_invalid_unchanged(void **state)
 	rlog_free(l);
 }
 
+/* rlog_check_regions refuses exactly what CLEAR/MARK refuse on delivery
+ * (the daemon answers CLEAR_REGION before delivery on its verdict). */
+static void test_rlog_check_regions(void **state)
+{
+	struct rlog *l = mk(RLOG_CORE, RLOG_SYNC_DEFAULT, 10);
+	uint64_t w[33] = { 0 };
+	uint8_t raw[12] = { 0 };
+	uint8_t in[sizeof(w)];
+
+	w[0] = 9;
+	w[1] = 3;
+	w[2] = 9;
+	memcpy(in, w, 24);
+	assert_int_equal(rlog_check_regions(l, in, 24), 0);
+	assert_int_equal(apply(l, 1, DM_ULOG_CLEAR_REGION, w, 3), 0);
+	w[1] = 10;		/* one past the end */
+	memcpy(in, w, 24);
+	assert_int_equal(rlog_check_regions(l, in, 24), -EINVAL);
+	assert_int_equal(apply(l, 1, DM_ULOG_CLEAR_REGION, w, 3), -EINVAL);
+	assert_int_equal(rlog_check_regions(l, in, 0), -EINVAL);
+	assert_int_equal(rlog_check_regions(l, raw, 12), -EINVAL);
+	memset(w, 0, sizeof(w));
+	memcpy(in, w, sizeof(in));
+	assert_int_equal(rlog_check_regions(l, in, 32 * 8), 0);
+	assert_int_equal(rlog_check_regions(l, in, 33 * 8), -EINVAL);
+	assert_int_equal(apply(l, 1, DM_ULOG_CLEAR_REGION, w, 33), -EINVAL);
+	rlog_free(l);
+}
+
 static void test_rlog_mark_node_limit(void **state)
 {
 	struct rlog *l = mk(RLOG_CORE, RLOG_SYNC_NONE, 128);
@@ -473,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_rlog_marks_per_node),
 		cmocka_unit_test(test_rlog_flush_integrated),
 		cmocka_unit_test(test_rlog_invalid_unchanged),
+		cmocka_unit_test(test_rlog_check_regions),
 		cmocka_unit_test(test_rlog_mark_node_limit),
 		cmocka_unit_test(test_rlog_marks_many),
 		cmocka_unit_test(test_rlog_resync_cursor),
