@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cmirror/bitmap.h"
 
@@ -83,6 +84,23 @@ void bitmap_fill(struct bitmap *b, bool value)
 		bitmap_trim(b);
 }
 
+#define HUGE_PAGE	(2u << 20)
+
+void *big_alloc(size_t n, bool zero)
+{
+	void *p;
+
+	if (n < HUGE_PAGE)
+		return zero ? calloc(n ? n : 1, 1) : malloc(n ? n : 1);
+	if (posix_memalign(&p, HUGE_PAGE, n))
+		return NULL;
+	/* A hint: without transparent huge pages it changes nothing. */
+	(void)madvise(p, n & ~(size_t)(HUGE_PAGE - 1), MADV_HUGEPAGE);
+	if (zero)
+		memset(p, 0, n);
+	return p;
+}
+
 int bitmap_init(struct bitmap *b, uint64_t nbits, bool fill)
 {
 	b->nbits = 0;
@@ -91,8 +109,8 @@ int bitmap_init(struct bitmap *b, uint64_t nbits, bool fill)
 	if (nbits > BITMAP_MAX_BITS)
 		return -EINVAL;
 	b->nbytes = bitmap_bytes_for(nbits);
-	/* calloc(0) may return NULL; keep a valid pointer for empty maps. */
-	b->bits = calloc(b->nbytes ? b->nbytes : 1, 1);
+	/* Never NULL for an empty map (big_alloc allocates 1 byte). */
+	b->bits = big_alloc(b->nbytes, !fill);
 	if (!b->bits) {
 		b->nbytes = 0;
 		return -ENOMEM;

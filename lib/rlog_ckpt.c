@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmirror/crc32c.h"
 #include "cmirror/rlog.h"
 
 #define CKPT_MAGIC	"CMCK"
@@ -38,56 +39,6 @@
 #define CKPT_HDR	(4 + 4 + 8 + 8 + 8 + 4)
 #define CKPT_FLAG_DEV	1u
 #define CKPT_FLAG_FLUSH	2u
-
-/* ---- CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) ---- */
-
-static uint32_t crc_table[8][256];
-static int crc_ready;
-
-/*
- * Slicing-by-8 tables: eight bytes per step keeps 32 MiB checkpoints cheap.
- * Built before main() so threads never race on them; the flag covers a
- * call from another constructor.
- */
-static void crc_init(void) __attribute__((constructor));
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
-		crc_table[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 8; t++)
-			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
-				crc_table[0][crc_table[t - 1][i] & 0xff];
-	__atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);
-}
-
-uint32_t rlog_crc32c(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE))
-		crc_init();
-	crc = ~crc;
-	while (len >= 8) {
-		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-				     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-
-		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
-		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
-		p += 8;
-		len -= 8;
-	}
-	while (len--)
-		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
-	return ~crc;
-}
 
 /* ---- encoder ---- */
 
@@ -108,7 +59,7 @@ static void put_bytes(struct enc *e, const void *d, size_t n)
 	if (e->p)
 		memcpy(e->p + e->pos, d, n);
 	else
-		e->crc = rlog_crc32c(e->crc, d, n);
+		e->crc = crc32c(e->crc, d, n);
 	e->pos += n;
 }
 
@@ -197,7 +148,7 @@ static int encode(const struct rlog *l, uint8_t *buf, size_t len,
 	put_le(&e, flags, 4);
 	if (e.pos + 4 != len)
 		return -EINVAL;
-	*crc = buf ? rlog_crc32c(0, buf, e.pos) : e.crc;
+	*crc = buf ? crc32c(0, buf, e.pos) : e.crc;
 	return 0;
 }
 
@@ -211,7 +162,7 @@ int rlog_serialize(const struct rlog *l, uint8_t **buf, size_t *len)
 	if (!l || !buf || !len)
 		return -EINVAL;
 	n = encoded_len(l);
-	b = malloc(n);
+	b = big_alloc(n, false);
 	if (!b)
 		return -ENOMEM;
 	r = encode(l, b, n, &crc);
@@ -280,7 +231,7 @@ static int check_header(struct dec *d, const uint8_t *buf, size_t len,
 		return -EBADMSG;
 	crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
 	      (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
-	if (rlog_crc32c(0, buf, len - 4) != crc)
+	if (crc32c(0, buf, len - 4) != crc)
 		return -EBADMSG;
 	if (memcmp(buf, CKPT_MAGIC, 4))
 		return -EBADMSG;

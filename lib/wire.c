@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cmirror/crc32c.h"
 #include "cmirror/wire.h"
 
 /* Layout checks: the offsets in wire.h add up. */
@@ -29,33 +30,6 @@ _Static_assert(WIRE_CKPT_MAX < UINT32_MAX * UINT64_C(2), "ckpt limit");
 #define OFF_RESERVED	(OFF_UUID + WIRE_UUID_SIZE)
 #define OFF_VIEW	(OFF_RESERVED + 3)
 _Static_assert(OFF_VIEW + 8 == WIRE_HDR_SIZE, "header offsets");
-
-static uint32_t crc_table[256];
-static bool crc_ready;
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_table[i] = c;
-	}
-	crc_ready = true;
-}
-
-uint32_t wire_crc32c(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	if (!crc_ready)
-		crc_init();
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 static void put16(uint8_t *p, uint16_t v)
 {

@@ -72,7 +72,7 @@ int cluster_group_name(const char *prefix, const char *uuid, char *out,
 	if (plen + 9 >= max)
 		return -ENAMETOOLONG;
 	n = snprintf(out, outlen, "%s%.*s~%08x", prefix,
-		     (int)(max - plen - 9), uuid, wire_crc32c(0, uuid, ulen));
+		     (int)(max - plen - 9), uuid, crc32c(0, uuid, ulen));
 	return n;
 }
 

@@ -8,22 +8,22 @@ noinst_HEADERS += include/cmirror/wire.h daemons/cmirrord/cluster.h \
 	daemons/cmirrord/cluster_int.h daemons/cmirrord/cluster_sync.h \
 	daemons/cmirrord/quorum.h
 # libFuzzer target: clang -fsanitize=fuzzer,address -Iinclude -I. \
-#   test/fuzz/fuzz_wire.c lib/wire.c (see the file's header).
+#   test/fuzz/fuzz_wire.c lib/wire.c lib/crc32c.c (see the file's header).
 EXTRA_DIST += test/fuzz/fuzz_wire.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += test_wire test_cluster_sync test_cluster_stable
 TESTS += test_wire test_cluster_sync test_cluster_stable
-test_wire_SOURCES = test/unit/test_wire.c lib/wire.c
+test_wire_SOURCES = test/unit/test_wire.c lib/wire.c lib/crc32c.c
 test_wire_CFLAGS = $(UNITTEST_FLAGS)
 test_wire_LDADD = $(CMOCKA_LIBS)
 test_cluster_sync_SOURCES = test/unit/test_cluster_sync.c \
-	daemons/cmirrord/cluster_sync.c lib/wire.c
+	daemons/cmirrord/cluster_sync.c lib/wire.c lib/crc32c.c
 test_cluster_sync_CFLAGS = $(UNITTEST_FLAGS)
 test_cluster_sync_LDADD = $(CMOCKA_LIBS)
 test_cluster_stable_SOURCES = test/unit/test_cluster_stable.c \
 	daemons/cmirrord/cluster_stable.c daemons/cmirrord/cluster_sync.c \
-	lib/wire.c
+	lib/wire.c lib/crc32c.c
 test_cluster_stable_CFLAGS = $(UNITTEST_FLAGS) $(CPG_CFLAGS)
 test_cluster_stable_LDADD = $(CMOCKA_LIBS)
 endif
@@ -35,6 +35,6 @@ cpg_smoke_SOURCES = test/integ/cpg_smoke.c daemons/cmirrord/cluster.c \
 	daemons/cmirrord/cluster_io.c daemons/cmirrord/cluster_sync.c \
 	daemons/cmirrord/cluster_stable.c \
 	daemons/cmirrord/quorum.c daemons/cmirrord/loop.c \
-	daemons/cmirrord/logging.c lib/wire.c
+	daemons/cmirrord/logging.c lib/wire.c lib/crc32c.c lib/bitmap.c
 cpg_smoke_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) $(QUORUM_CFLAGS)
 cpg_smoke_LDADD = $(CPG_LIBS) $(QUORUM_LIBS)

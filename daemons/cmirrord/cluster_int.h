@@ -14,6 +14,8 @@
 
 #include "cluster.h"
 #include "cluster_sync.h"
+#include "cmirror/bitmap.h"
+#include "cmirror/crc32c.h"
 #include "cmirror/wire.h"
 #include "group.h"
 #include "loop.h"

@@ -267,7 +267,7 @@ int cluster_io_start_snapshot(struct group *g, uint16_t kind)
 	s->id = (uint64_t)g->cl->node << 32 | (++g->snap_seq & 0xffffffffu);
 	s->members = g->sync.members;
 	s->synced = g->sync.synced;
-	s->crc = wire_crc32c(0, s->buf, s->len);
+	s->crc = crc32c(0, s->buf, s->len);
 	if (kind == WIRE_KIND_CKPT) {
 		free_snap(&g->ckpt_out);
 		g->ckpt_out = s;
@@ -428,7 +428,7 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 				      .crc = c->crc };
 		if (rx_wants_data(g, h->kind, sender, &c->members)) {
 			/* Not `total` yet: it grows with what arrives. */
-			rx->buf = malloc(rx_capacity(0, c->total));
+			rx->buf = big_alloc(rx_capacity(0, c->total), false);
 			rx->failed = !rx->buf;
 		}
 		return rx;
@@ -483,7 +483,7 @@ static void ckpt_complete(struct group *g, struct cl_rx *rx)
 		return;
 	if (rx->failed)
 		r = -ENOMEM;
-	else if (rx->buf && wire_crc32c(0, rx->buf, rx->total) == rx->crc)
+	else if (rx->buf && crc32c(0, rx->buf, rx->total) == rx->crc)
 		r = g->ops->install(g->core, rx->buf, rx->total);
 	else
 		log_err("%s: checkpoint %" PRIx64 " from node %u: CRC mismatch",
@@ -523,7 +523,7 @@ static void merge_complete(struct group *g, struct cl_rx *rx)
 	if (v != CSYNC_FOLD)
 		return;
 	if (rx->failed || !rx->buf ||
-	    wire_crc32c(0, rx->buf, rx->total) != rx->crc) {
+	    crc32c(0, rx->buf, rx->total) != rx->crc) {
 		/* Every stayer got the same bytes; failing here is local. */
 		log_err("%s: MERGE_IN from node %u unusable (%s)", g->name,
 			rx->sender, rx->failed ? "no memory" : "CRC mismatch");
@@ -565,17 +565,17 @@ static void recv_chunk(struct group *g, uint32_t nodeid, const uint8_t *msg,
 	    rx_capacity(c.offset + c.chunk, rx->total) >
 	    rx_capacity(c.offset, rx->total)) {
 		/* Chunks are contiguous (rx_chunk): the buffer holds
-		 * rx_capacity(got) bytes; grow it for this chunk. */
-		uint8_t *nb = realloc(rx->buf,
-				      rx_capacity(c.offset + c.chunk, rx->total));
+		 * rx_capacity(got) bytes; grow it for this chunk (not with
+		 * realloc: big_alloc's huge pages make the copy cheap). */
+		uint8_t *nb = big_alloc(rx_capacity(c.offset + c.chunk,
+						    rx->total), false);
 
-		if (!nb) {
-			free(rx->buf);
-			rx->buf = NULL;
+		if (nb)
+			memcpy(nb, rx->buf, rx->got);
+		else
 			rx->failed = true;
-		} else {
-			rx->buf = nb;
-		}
+		free(rx->buf);
+		rx->buf = nb;
 	}
 	if (rx->buf && c.chunk)
 		memcpy(rx->buf + c.offset, c.data, c.chunk);

@@ -22,6 +22,13 @@ size_t bitmap_bytes_for(uint64_t nbits);
 
 /* 0 or -ENOMEM/-EINVAL. All bits start as `fill` (bits past nbits stay 0). */
 int bitmap_init(struct bitmap *b, uint64_t nbits, bool fill);
+/*
+ * Memory for a large buffer (bitmaps, checkpoint images), zeroed if `zero`:
+ * from 2 MiB up it is 2 MiB aligned and asks for transparent huge pages,
+ * since a 2^27-region log's 16 MiB maps faulted in 4 KiB pages cost more
+ * than the copying itself.  Released with free(); NULL on failure.
+ */
+void *big_alloc(size_t n, bool zero);
 void bitmap_free(struct bitmap *b);
 /* Deep copy into an uninitialised dst. */
 int bitmap_dup(struct bitmap *dst, const struct bitmap *src);

@@ -205,8 +205,6 @@ int rlog_deserialize(const uint8_t *buf, size_t len,
 		     const struct rlog_params *p, struct rlog **out);
 /* CRC-32C of the canonical serialization: replicas agree iff equal. */
 uint32_t rlog_digest(const struct rlog *l);
-/* CRC-32C (Castagnoli), usable by other codecs. */
-uint32_t rlog_crc32c(uint32_t crc, const void *data, size_t len);
 
 /*
  * Human dump for cmirrorctl/SIGUSR1: counts, marks per node, slots,

@@ -93,9 +93,6 @@ struct wire_ckpt {
 	const uint8_t *data;		/* decode: points into the message */
 };
 
-/* CRC-32C (Castagnoli).  Start with crc = 0; chain by passing the result. */
-uint32_t wire_crc32c(uint32_t crc, const void *data, size_t len);
-
 /* Header: encode into buf (>= WIRE_HDR_SIZE bytes); h->uuid is copied up to
  * its NUL.  Decode checks len >= WIRE_HDR_SIZE, magic, version, length ==
  * len, known kind, NUL in uuid, zero reserved bytes. */

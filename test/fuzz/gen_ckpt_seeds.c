@@ -3,7 +3,7 @@
  * Writes the seed checkpoints of test/fuzz/corpus/ckpt/ (run from the
  * source tree):
  *   cc -std=gnu11 -Iinclude -I BUILDDIR test/fuzz/gen_ckpt_seeds.c \
- *     lib/rlog_ckpt.c lib/rlog_ctr.c lib/bitmap.c -o gen && ./gen DIR
+ *     lib/rlog_ckpt.c lib/rlog_ctr.c lib/bitmap.c lib/crc32c.c -o gen && ./gen DIR
  * The geometries match the ones fuzz_ckpt.c decodes with.
  */
 #include "config.h"

@@ -20,9 +20,9 @@ out=${FUZZ_OUT:-$builddir/fuzz}
 # name: sources (relative to the source tree)
 declare -A SOURCES=(
 	[cfgparse]="test/fuzz/fuzz_cfgparse.c lib/cfgparse.c"
-	[wire]="test/fuzz/fuzz_wire.c lib/wire.c"
+	[wire]="test/fuzz/fuzz_wire.c lib/wire.c lib/crc32c.c"
 	[ulog]="test/fuzz/fuzz_ulog.c lib/ulog.c lib/ulog_ops.c"
-	[ckpt]="test/fuzz/fuzz_ckpt.c lib/rlog_ckpt.c lib/rlog_ctr.c lib/bitmap.c"
+	[ckpt]="test/fuzz/fuzz_ckpt.c lib/rlog_ckpt.c lib/rlog_ctr.c lib/bitmap.c lib/crc32c.c"
 )
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt)
