@@ -21,6 +21,9 @@
 #     msgs/s at windows 1, 8, 64, with 1 and 3 senders, messages the size
 #     of the OPS message cmirrord multicasts for one integrated mark+flush
 #     (wire header 156 + op count 4 + op header 20 + one region 8 = 188 B);
+#     the stable round trip (cpg-bench --ack: multicast until the acks of
+#     all other members are delivered, what cmirrord waits for before it
+#     answers a FLUSH on a group of several nodes), 3 senders, window 1;
 #     bulk streaming of the checkpoint's byte count in the daemon's chunks.
 #  b) cmirrord: mark+flush latency of one cmirror-ksim log (integrated
 #     flush, clustered-core); state-changing requests/s (FLUSH with a mark
@@ -32,9 +35,10 @@
 #     RSS per region on the node that created it and on the node that
 #     installed its checkpoint; checkpoint time (the joiner's RESUME, which
 #     waits for the install) and bytes vs raw bulk CPG.  Node growth: nodes
-#     4 and 5 join the ring; with 1, 3 and 5 nodes, the raw round trip and
-#     msgs/s (window 1, every node sending) against mark+flush latency and
-#     requests/s of 8 logs written from every one of those nodes.
+#     4 and 5 join the ring; with 1, 3 and 5 nodes, the raw round trip,
+#     stable round trip and msgs/s (window 8, every node sending: the same
+#     8 requests in flight per node as the cmirrord side) against mark+flush
+#     latency and requests/s of 8 logs written from every one of those nodes.
 set -u
 
 top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -102,13 +106,14 @@ settle() {
 	done
 }
 
-# raw_k K GROUP WINDOW COUNT: cpg-bench on nodes 1..K at once, each
-# sending COUNT; prints node 1's result line.
+# raw_k K GROUP WINDOW COUNT [ARGS...]: cpg-bench on nodes 1..K at once,
+# each sending COUNT (ARGS: e.g. --ack); prints node 1's result line.
 raw_k() {
 	local k=$1 g=$2 w=$3 n=$4 i pids=''
+	shift 4
 	for i in $(seq "$k"); do
 		h_exec "$i" "$CPGB" --group "$g" --size $OPS_MSG --window "$w" \
-			--count "$n" --senders "$k" >"$OUT/raw.$i" 2>&1 &
+			--count "$n" --senders "$k" "$@" >"$OUT/raw.$i" 2>&1 &
 		pids="$pids $!"
 	done
 	# (not a bare wait: corosync and the holders are our children too)
@@ -167,6 +172,12 @@ for w in 1 8 64; do
 	RAW[3,$w,p50]=$(field p50_us "$line"); RAW[3,$w,p99]=$(field p99_us "$line")
 	RAW[3,$w,mps]=$(field msgs_per_s "$line")
 done
+# The stable round trip: what a FLUSH on a group of several members waits
+# for in cmirrord (its own delivery and every other member's ack of it).
+b_log "raw CPG: stable round trip (mcast + acks of all members), 3 senders"
+line=$(raw_k 3 rawack3-w1 1 500 --ack) || exit 1
+rec "raw stable senders=3 $line"
+RAWS_P50=$(field p50_us "$line"); RAWS_P99=$(field p99_us "$line")
 
 # ---- daemons -----------------------------------------------------------
 for i in 1 2 3; do h_start_cmirrord "$i" --log-level info || exit 1; done
@@ -270,10 +281,13 @@ h_wait_members 1 5 60 || exit 1
 for i in 4 5; do h_start_cmirrord "$i" --log-level info || exit 1; done
 declare -A G
 for k in 1 3 5; do
-	b_log "node growth: $k node(s): raw CPG round trip, then 8 logs written on each"
-	line=$(raw_k "$k" grow$k 1 $((1200 / k))) || exit 1
+	b_log "node growth: $k node(s): raw CPG (window 8), then 8 logs written on each"
+	line=$(raw_k "$k" grow$k 8 $((2400 / k))) || exit 1
 	rec "grow raw senders=$k $line"
 	G[$k,rp50]=$(field p50_us "$line"); G[$k,rmps]=$(field msgs_per_s "$line")
+	line=$(raw_k "$k" growack$k 8 $((2400 / k)) --ack) || exit 1
+	rec "grow raw stable senders=$k $line"
+	G[$k,sp50]=$(field p50_us "$line")
 	write_k "$k" g$k 8 || exit 1
 	G[$k,rps]=$W_RPS; G[$k,p50]=$W_P50
 done
@@ -304,6 +318,8 @@ REPORT=$OUT/report.md
 	row "mark+flush p99 us (ksim, 1 log, 1 node) vs RTT w=1" "$K_P99" "${RAW[1,1,p99]}" "<=" 1.5
 	row "mark+flush p50 us (1 log, 3 nodes) vs RTT 3 senders" "${D[3,1,p50]}" "${RAW[3,1,p50]}" "<=" 1.2
 	row "mark+flush p99 us (1 log, 3 nodes) vs RTT 3 senders" "${D[3,1,p99]}" "${RAW[3,1,p99]}" "<=" 1.5
+	row "mark+flush p50 us (1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "${D[3,1,p50]}" "$RAWS_P50" "" ""
+	row "mark+flush p99 us (1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "${D[3,1,p99]}" "$RAWS_P99" "" ""
 	for n in 1 8 64; do
 		if [ "$n" = 64 ]; then op=">="; lim=1.0; else op=; lim=; fi
 		row "requests/s, $n logs, 1 node vs msgs/s w=$n" "${D[1,$n,rps]}" "${RAW[1,$n,mps]}" "$op" "$lim"
@@ -315,13 +331,17 @@ REPORT=$OUT/report.md
 	row "IN_SYNC reads/s (64 logs x 4, local) vs msgs/s w=64" "$READ_RPS" "${RAW[1,64,mps]}" "" ""
 	row "checkpoint us, $BIG_REGIONS regions (${CK_BYTES:-?} B) vs bulk CPG" "$CK_US" "${RAW_BULK:-}" "<=" 2.0
 	echo
-	echo "Node growth on the 5-node ring (nodes 4 and 5 joined): K nodes each run"
-	echo "cpg-bench (window 1) resp. write 8 logs that all K nodes share."
+	echo "Node growth on the 5-node ring (nodes 4 and 5 joined), same concurrency on"
+	echo "both sides: K nodes each run cpg-bench with window 8 (8 own messages in"
+	echo "flight), resp. write 8 logs that all K nodes share (one request in flight"
+	echo "per log: 8 per node).  Raw RTT is the self-delivery latency, raw stable RTT"
+	echo "the latency until every other member's ack is delivered (cpg-bench --ack);"
+	echo "both include the queueing of 8 in flight per node."
 	echo
-	echo "| nodes | raw RTT p50 us | mark+flush p50 us | ratio | raw msgs/s | cmirrord req/s | ratio |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| nodes | raw RTT p50 us (w=8) | raw stable RTT p50 us (w=8) | mark+flush p50 us (8 logs) | ratio to RTT | ratio to stable RTT | raw msgs/s (w=8) | cmirrord req/s (8 logs) | ratio |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for k in 1 3 5; do
-		echo "| $k | ${G[$k,rp50]} | ${G[$k,p50]} | $(ratio "${G[$k,p50]}" "${G[$k,rp50]}") | ${G[$k,rmps]} | ${G[$k,rps]} | $(ratio "${G[$k,rps]}" "${G[$k,rmps]}") |"
+		echo "| $k | ${G[$k,rp50]} | ${G[$k,sp50]} | ${G[$k,p50]} | $(ratio "${G[$k,p50]}" "${G[$k,rp50]}") | $(ratio "${G[$k,p50]}" "${G[$k,sp50]}") | ${G[$k,rmps]} | ${G[$k,rps]} | $(ratio "${G[$k,rps]}" "${G[$k,rmps]}") |"
 	done
 	echo
 	echo "| scale figure | value | target |"
@@ -344,6 +364,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 		echo "\"mark+flush ksim 1 node\" $K_P50 $K_P99"
 		echo "\"mark+flush 1 log 1 node\" ${D[1,1,p50]} ${D[1,1,p99]}"
 		echo "\"raw CPG 3 senders\" ${RAW[3,1,p50]} ${RAW[3,1,p99]}"
+		echo "\"raw stable RTT 3 senders\" $RAWS_P50 $RAWS_P99"
 		echo "\"mark+flush 1 log 3 nodes\" ${D[3,1,p50]} ${D[3,1,p99]}"
 		echo "\"mark+flush 64 logs 1 node\" ${D[1,64,p50]} ${D[1,64,p99]}"
 		echo "\"raw CPG w=64 1 sender\" ${RAW[1,64,p50]} ${RAW[1,64,p99]}"
