@@ -428,7 +428,7 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 				      .crc = c->crc };
 		if (rx_wants_data(g, h->kind, sender, &c->members)) {
 			/* Not `total` yet: it grows with what arrives. */
-			rx->buf = big_alloc(rx_capacity(0, c->total), false);
+			rx->buf = malloc(rx_capacity(0, c->total));
 			rx->failed = !rx->buf;
 		}
 		return rx;
@@ -565,17 +565,22 @@ static void recv_chunk(struct group *g, uint32_t nodeid, const uint8_t *msg,
 	    rx_capacity(c.offset + c.chunk, rx->total) >
 	    rx_capacity(c.offset, rx->total)) {
 		/* Chunks are contiguous (rx_chunk): the buffer holds
-		 * rx_capacity(got) bytes; grow it for this chunk (not with
-		 * realloc: big_alloc's huge pages make the copy cheap). */
-		uint8_t *nb = big_alloc(rx_capacity(c.offset + c.chunk,
-						    rx->total), false);
+		 * rx_capacity(got) bytes; grow it for this chunk.  realloc,
+		 * not a fresh huge-page buffer: it moves the pages (mremap)
+		 * instead of copying, and page faults spread over the chunks
+		 * do not stall the loop; a stall of ~100 ms here makes
+		 * corosync queue the delivery and slows it for the rest of
+		 * the transfer. */
+		uint8_t *nb = realloc(rx->buf,
+				      rx_capacity(c.offset + c.chunk, rx->total));
 
-		if (nb)
-			memcpy(nb, rx->buf, rx->got);
-		else
+		if (!nb) {
+			free(rx->buf);
+			rx->buf = NULL;
 			rx->failed = true;
-		free(rx->buf);
-		rx->buf = nb;
+		} else {
+			rx->buf = nb;
+		}
 	}
 	if (rx->buf && c.chunk)
 		memcpy(rx->buf + c.offset, c.data, c.chunk);
