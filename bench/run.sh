@@ -30,7 +30,9 @@
 #     + CLEAR_REGION) with 1, 8, 64 logs, one request in flight per log as
 #     dm-raid1 issues them (bench/ulog_load.c), on 1 node (the group has
 #     one member) and on 3 nodes (every node drives the same logs); IN_SYNC
-#     reads/s (answered locally).
+#     reads/s (answered locally); the non-integrated write path (ulog-load
+#     markwrite: MARK_REGION, empty FLUSH, CLEAR_REGION, empty FLUSH), mark
+#     then flush latency of 1 log on 1 and on 3 nodes.
 #  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs; a 2^27-region log:
 #     RSS per region on the node that created it and on the node that
 #     installed its checkpoint; checkpoint time (the joiner's RESUME, which
@@ -122,17 +124,18 @@ raw_k() {
 	grep cpgbench: "$OUT/raw.1" || { cat "$OUT"/raw.* >&2; return 1; }
 	rm -f "$OUT"/raw.*
 }
-# write_k K PREFIX NLOGS: NLOGS logs up on nodes 1..K, then the write load
-# on all K at once; sets W_RPS (sum over nodes), W_P50/W_P99 (node 1).
+# write_k K PREFIX NLOGS [MODE [SECONDS]]: NLOGS logs up on nodes 1..K, then
+# the write load (ulog-load MODE, default write, for SECONDS, default
+# $SECS) on all K at once; sets W_RPS (sum over nodes), W_P50/W_P99 (node 1).
 write_k() {
-	local k=$1 pre=$2 n=$3 i pids='' line
+	local k=$1 pre=$2 n=$3 mode=${4:-write} secs=${5:-$SECS} i pids='' line
 	for i in $(seq "$k"); do
 		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" up >/dev/null || return 1
 	done
 	settle 1
 	for i in $(seq "$k"); do
-		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" --seconds "$SECS" \
-			write >"$OUT/w.$i" 2>&1 &
+		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" --seconds "$secs" \
+			"$mode" >"$OUT/w.$i" 2>&1 &
 		pids="$pids $!"
 	done
 	# shellcheck disable=SC2086
@@ -209,6 +212,20 @@ for n in 1 8 64; do
 	write_k 3 w3-$n "$n" || exit 1
 	D[3,$n,rps]=$W_RPS; D[3,$n,p50]=$W_P50; D[3,$n,p99]=$W_P99
 done
+
+# The non-integrated write path (no integrated_flush, the default of most
+# tables): MARK_REGION, empty FLUSH, CLEAR_REGION, empty FLUSH; latency from
+# the MARK_REGION until the answer of the FLUSH after it.  1 log, on node 1
+# alone (the w1-1 log of above) and on 3 nodes (fresh logs, as write_k does).
+MW_SECS=$((SECS < 2 ? SECS : 2))
+b_log "mark then flush (non-integrated): 1 log on node 1"
+settle 1
+line=$(uload 1 --prefix w1-1 --logs 1 --ctr "$CTR" --seconds "$MW_SECS" markwrite) || exit 1
+rec "cmirrord nodes=1 $line"
+MW1_P50=$(field p50_us "$line"); MW1_P99=$(field p99_us "$line")
+b_log "mark then flush (non-integrated): 1 log on 3 nodes"
+write_k 3 m3-1 1 markwrite "$MW_SECS" || exit 1
+MW3_P50=$W_P50; MW3_P99=$W_P99
 
 b_log "IN_SYNC reads: 64 logs x 4 in flight on node 1"
 line=$(uload 1 --prefix w1-64 --logs 64 --ctr "$CTR" --seconds "$SECS" \
@@ -320,6 +337,12 @@ REPORT=$OUT/report.md
 	row "mark+flush p99 us (1 log, 3 nodes) vs RTT 3 senders" "${D[3,1,p99]}" "${RAW[3,1,p99]}" "<=" 1.5
 	row "mark+flush p50 us (1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "${D[3,1,p50]}" "$RAWS_P50" "" ""
 	row "mark+flush p99 us (1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "${D[3,1,p99]}" "$RAWS_P99" "" ""
+	row "mark then flush p50 us (non-integrated, 1 log, 1 node) vs RTT w=1" "$MW1_P50" "${RAW[1,1,p50]}" "" ""
+	row "mark then flush p99 us (non-integrated, 1 log, 1 node) vs RTT w=1" "$MW1_P99" "${RAW[1,1,p99]}" "" ""
+	row "mark then flush p50 us (non-integrated, 1 log, 3 nodes) vs RTT 3 senders" "$MW3_P50" "${RAW[3,1,p50]}" "" ""
+	row "mark then flush p99 us (non-integrated, 1 log, 3 nodes) vs RTT 3 senders" "$MW3_P99" "${RAW[3,1,p99]}" "" ""
+	row "mark then flush p50 us (non-integrated, 1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "$MW3_P50" "$RAWS_P50" "" ""
+	row "mark then flush p99 us (non-integrated, 1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "$MW3_P99" "$RAWS_P99" "" ""
 	for n in 1 8 64; do
 		if [ "$n" = 64 ]; then op=">="; lim=1.0; else op=; lim=; fi
 		row "requests/s, $n logs, 1 node vs msgs/s w=$n" "${D[1,$n,rps]}" "${RAW[1,$n,mps]}" "$op" "$lim"

@@ -13,12 +13,18 @@
  *                join, or a checkpoint when the group already has members)
  *         write  per log: FLUSH carrying one mark (integrated_flush), then
  *                CLEAR_REGION of that region; one request in flight per log
+ *         markwrite  per log, as dm-raid1 without integrated_flush:
+ *                MARK_REGION of one region, empty FLUSH, CLEAR_REGION of
+ *                it, empty FLUSH (the one after a batch of clears); one
+ *                request in flight per log
  *         read   per log: IN_SYNC, W requests in flight per log
  * Log i (first <= i < first + N) is uuid PREFIX-i, luid i + 1.  Prints:
  *   uload: mode=.. logs=.. reqs=.. secs=.. reqs_per_s=.. p50_us=.. p99_us=..
  *          max_us=.. retries=..
- * Latency is that of the mark-carrying FLUSH (write), of IN_SYNC (read),
- * of RESUME (up).  Exit status 0, or 2 on an error or a timeout.
+ * Latency is that of the mark-carrying FLUSH (write), from sending
+ * MARK_REGION until the answer of the FLUSH after it (markwrite: what
+ * delays the write), of IN_SYNC (read), of RESUME (up); reqs counts every
+ * request of every mode.  Exit status 0, or 2 on an error or a timeout.
  */
 #include "config.h"
 
@@ -46,13 +52,15 @@
 #define UUID_MAX	64u
 #define RETRY_US	1000u	/* -EAGAIN: the daemon asks us to come back */
 
-enum mode { M_UP, M_WRITE, M_READ };
+enum mode { M_UP, M_WRITE, M_MARKWRITE, M_READ };
 
 struct slot {
 	uint32_t gen;
 	uint32_t type;		/* 0: idle */
 	uint64_t t0, region;
 	uint64_t retry_at;	/* != 0: resend the same request then */
+	uint64_t t_mark;	/* markwrite: when MARK_REGION was first sent */
+	bool cleared;		/* markwrite: the FLUSH follows the clear */
 	bool done;		/* up: RESUME answered */
 };
 
@@ -129,7 +137,9 @@ static int send_req(struct load *L, unsigned li, unsigned si)
 	if (s->type == DM_ULOG_CTR) {
 		in = L->ctr;
 		in_len = (uint32_t)strlen(L->ctr);
-	} else if (s->type == DM_ULOG_FLUSH || s->type == DM_ULOG_CLEAR_REGION ||
+	} else if ((s->type == DM_ULOG_FLUSH && L->mode != M_MARKWRITE) ||
+		   s->type == DM_ULOG_MARK_REGION ||
+		   s->type == DM_ULOG_CLEAR_REGION ||
 		   s->type == DM_ULOG_IN_SYNC) {
 		ulog_put_u64(payload, s->region);
 		in = payload;
@@ -157,7 +167,8 @@ static int start(struct load *L, unsigned li, unsigned si, uint32_t type)
 	struct slot *s = &g->s[si];
 
 	s->type = type;
-	if (type == DM_ULOG_FLUSH || type == DM_ULOG_IN_SYNC) {
+	if ((type == DM_ULOG_FLUSH && L->mode != M_MARKWRITE) ||
+	    type == DM_ULOG_MARK_REGION || type == DM_ULOG_IN_SYNC) {
 		s->region = g->next_region;
 		g->next_region = (g->next_region + 1) % L->regions;
 	}
@@ -169,6 +180,41 @@ static bool running(const struct load *L)
 {
 	return L->mode == M_UP || now_us() < L->t_start +
 	       (uint64_t)L->seconds * 1000000u;
+}
+
+/* markwrite, after a reply of type `type` at time t: MARK_REGION ->
+ * FLUSH (latency since the MARK was sent) -> CLEAR_REGION -> FLUSH ->
+ * the next MARK_REGION while running. */
+static int complete_markwrite(struct load *L, unsigned li, unsigned si,
+			      uint32_t type, uint64_t t)
+{
+	struct slot *s = &L->logs[li].s[si];
+	uint32_t next = 0;
+	int r;
+
+	switch (type) {
+	case DM_ULOG_MARK_REGION:
+		s->t_mark = s->t0;	/* t0: first send, kept over retries */
+		s->cleared = false;
+		next = DM_ULOG_FLUSH;
+		break;
+	case DM_ULOG_FLUSH:
+		if (s->cleared) {
+			next = running(L) ? DM_ULOG_MARK_REGION : 0;
+			break;
+		}
+		r = lat_add(L, t - s->t_mark);
+		if (r < 0)
+			return r;
+		next = DM_ULOG_CLEAR_REGION;
+		break;
+	case DM_ULOG_CLEAR_REGION:
+		s->cleared = true;
+		next = DM_ULOG_FLUSH;
+		break;
+	default: break;
+	}
+	return next ? start(L, li, si, next) : 0;
 }
 
 /* A reply for (li, si): account it and issue the slot's next request. */
@@ -199,6 +245,8 @@ static int complete(struct load *L, unsigned li, unsigned si, int32_t err)
 		r = lat_add(L, t - s->t0);
 	if (r < 0)
 		return r;
+	if (L->mode == M_MARKWRITE)
+		return complete_markwrite(L, li, si, type, t);
 	switch (type) {
 	case DM_ULOG_CTR: next = DM_ULOG_RESUME; break;
 	case DM_ULOG_RESUME: s->done = true; break;
@@ -263,6 +311,7 @@ static int kick(struct load *L, unsigned *next_log)
 		for (unsigned si = 0; si < L->window; si++) {
 			uint32_t type = L->mode == M_UP ? DM_ULOG_CTR :
 				L->mode == M_WRITE ? DM_ULOG_FLUSH :
+				L->mode == M_MARKWRITE ? DM_ULOG_MARK_REGION :
 				DM_ULOG_IN_SYNC;
 
 			r = start(L, li, si, type);
@@ -379,6 +428,8 @@ static int parse(int argc, char **argv, struct load *L)
 		L->mode = M_UP;
 	else if (!strcmp(argv[optind], "write"))
 		L->mode = M_WRITE;
+	else if (!strcmp(argv[optind], "markwrite"))
+		L->mode = M_MARKWRITE;
 	else if (!strcmp(argv[optind], "read"))
 		L->mode = M_READ;
 	else
