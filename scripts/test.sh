@@ -43,7 +43,7 @@ else
 	# random: scripts/soak.sh runs it with any build).
 	SAN_INTEG=('t-solo-*' 't-badframes' 't-cluster-basic' 't-cluster-crash'
 		't-cluster-join' 't-cluster-partition' 't-cluster-quorum'
-		't-cluster-restart' 't-cluster-slot' 't-cluster-writer'
+		't-cluster-marks' 't-cluster-restart' 't-cluster-slot' 't-cluster-writer'
 		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control')
 fi
 

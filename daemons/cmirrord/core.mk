@@ -1,5 +1,6 @@
 # Log registry, disk writer, single-node transport (lead).
 cmirrord_SOURCES += daemons/cmirrord/logs.c daemons/cmirrord/logs_disk.c \
+	daemons/cmirrord/logs_marks.c daemons/cmirrord/logs_replica.c \
 	daemons/cmirrord/logs_reply.c \
 	daemons/cmirrord/logs_dump.c daemons/cmirrord/solo.c
 noinst_HEADERS += daemons/cmirrord/logs.h daemons/cmirrord/logs_int.h \

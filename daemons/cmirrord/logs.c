@@ -93,6 +93,7 @@ static void mlog_free(struct mlog *m)
 		free(pd);
 	}
 	mlog_disk_close(m);
+	mlog_marks_free(m);
 	rlog_free(m->rl);
 	free(m);
 }
@@ -130,21 +131,28 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 	uint32_t n = payload_to_words(pd, w);
 	int r;
 
+	bool mark = pd->req.type == DM_ULOG_MARK_REGION;
+
 	pd->tag = ++ls->next_tag;
 	pd->state = P_WAIT_DELIVERY;
 	/* A FLUSH answer lets the kernel write what it marked: only once
-	 * every member holds the marks (group.h).  A FLUSH after clears
-	 * alone enables no write and needs no acknowledgement. */
+	 * every member holds the marks (group.h).  Marks carried in the
+	 * FLUSH (integrated) make it acknowledged itself; a MARK_REGION is
+	 * acknowledged itself and the FLUSH after it waits for that
+	 * (logs_marks.c).  A FLUSH after clears alone enables no write. */
 	pd->acked = pd->req.type == DM_ULOG_FLUSH &&
 		    (pd->req.data_size || m->marks_unflushed);
+	if (mark && mlog_marks_track(m, pd->tag, w, n) < 0)
+		return -ENOMEM;
 	r = ls->t->submit(m->g, pd->tag, pd->req.type |
-			  (pd->acked ? GROUP_OP_F_ACKED : 0), w, n);
-	if (r < 0)
+			  (pd->acked || mark ? GROUP_OP_F_ACKED : 0), w, n);
+	if (r < 0) {
+		if (mark)
+			mlog_marks_stable(m, pd->tag);	/* forget it */
 		return r;
+	}
 	ls->ops_submitted++;
-	if (pd->req.type == DM_ULOG_MARK_REGION)
-		m->marks_unflushed = true;
-	else if (pd->acked)
+	if (pd->acked)
 		m->marks_unflushed = false;
 	return 0;
 }
@@ -528,6 +536,11 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 		pd->state = P_WAIT_STABLE;	/* core_stable() goes on */
 		return;
 	}
+	if (type == DM_ULOG_FLUSH && !res.error &&
+	    mlog_marks_pending_before(m, tag)) {
+		pd->state = P_WAIT_MARKS;	/* core_stable() goes on */
+		return;
+	}
 	answer_delivered(m, pd);
 }
 
@@ -556,13 +569,25 @@ static void answer_delivered(struct mlog *m, struct pending *pd)
 static void core_stable(void *ctx, uint64_t tag)
 {
 	struct mlog *m = ctx;
+	struct pending *pd;
 
-	for (struct pending *pd = m->pending; pd; pd = pd->next) {
+	for (pd = m->pending; pd; pd = pd->next) {
 		if (pd->state == P_WAIT_STABLE && pd->tag == tag) {
 			answer_delivered(m, pd);
 			return;
 		}
 	}
+	if (!mlog_marks_stable(m, tag))
+		return;
+	/* answer_delivered() unlinks: look again from the start. */
+	do {
+		for (pd = m->pending; pd; pd = pd->next)
+			if (pd->state == P_WAIT_MARKS &&
+			    !mlog_marks_pending_before(m, pd->tag))
+				break;
+		if (pd)
+			answer_delivered(m, pd);
+	} while (pd);
 }
 
 /* The group starts over: whatever we submitted may never come back.  Every
@@ -575,95 +600,9 @@ static void core_reset(void *ctx)
 
 	m->synced = false;
 	m->marks_unflushed = true;	/* ours may not have reached anyone */
+	mlog_marks_reset(m);
 	for (struct pending *pd = m->pending; pd; pd = pd->next)
 		pd->state = P_WAIT_SYNC;
-}
-
-static int core_snapshot(void *ctx, uint8_t **buf, size_t *len)
-{
-	struct mlog *m = ctx;
-
-	if (!m->rl)
-		return -ENODATA;
-	return rlog_serialize(m->rl, buf, len);
-}
-
-static int core_install(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct mlog *m = ctx;
-	struct rlog *rl;
-	int r = rlog_deserialize(buf, len, &m->p, &rl);
-
-	if (r < 0) {
-		log_err("%s: rejected checkpoint (%zu bytes): %s", m->uuid,
-			len, strerror(-r));
-		return r;
-	}
-	rlog_free(m->rl);
-	m->rl = rl;
-	/* The disk image is whatever the writer wrote: rewrite if we are. */
-	m->need_full_write = true;
-	/* Nothing delivered before the checkpoint concerns our commits. */
-	m->committed_gen = rl->generation;
-	log_info("%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64 "/%"
-		 PRIu64 " in sync", m->uuid, rl->generation, rl->sync_count,
-		 rl->p.region_count);
-	return 0;
-}
-
-static int core_merge(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct mlog *m = ctx;
-	struct rlog *other;
-	int r = rlog_deserialize(buf, len, &m->p, &other);
-
-	if (r < 0) {
-		log_err("%s: rejected merge state: %s", m->uuid, strerror(-r));
-		return r;
-	}
-	r = rlog_merge(m->rl, other);
-	rlog_free(other);
-	if (r == 0) {
-		m->need_write = true;
-		log_warn("%s: merged a partition's state: %" PRIu64 "/%" PRIu64
-			 " in sync", m->uuid, m->rl->sync_count,
-			 m->p.region_count);
-	}
-	return r;
-}
-
-static int core_init_fresh(void *ctx)
-{
-	struct mlog *m = ctx;
-
-	rlog_free(m->rl);
-	m->rl = rlog_new(&m->p);
-	if (!m->rl)
-		return -ENOMEM;
-	log_info("%s: first member: fresh state", m->uuid);
-	if (m->p.kind == RLOG_DISK)
-		return mlog_disk_init_fresh(m);
-	return 0;
-}
-
-static void core_node_lost(void *ctx, uint32_t node)
-{
-	struct mlog *m = ctx;
-	int64_t n;
-
-	if (!m->rl)
-		return;
-	n = rlog_node_lost(m->rl, node);
-	if (n > 0)
-		m->need_write = true;
-	log_warn("%s: node %u lost: %" PRId64 " of its regions to resync",
-		 m->uuid, node, n);
-	/* dm-log-userspace stops asking for recovery work once it has seen
-	 * the mirror in sync, until a real resume. */
-	if (n > 0)
-		log_warn("%s: a kernel that saw the mirror in sync recovers "
-			 "them only after the mirror is suspended on every node "
-			 "and resumed (lvchange --refresh)", m->uuid);
 }
 
 static void core_synced(void *ctx)
@@ -689,6 +628,8 @@ static void core_synced(void *ctx)
 				 "suspend + resume, lvchange --refresh)", m->uuid,
 				 m->p.region_count - m->rl->sync_count);
 	}
+	/* Before the requests that wait on them (FIFO per sender). */
+	mlog_marks_resubmit(m);
 	list = m->pending;
 	m->pending = NULL;
 	/* Re-route everything held for the replica, in arrival order. */
@@ -704,36 +645,16 @@ static void core_synced(void *ctx)
 	}
 }
 
-static void core_members(void *ctx, const uint32_t *nodes, size_t n)
-{
-	struct mlog *m = ctx;
-
-	if (n > LOGS_MAX_MEMBERS)
-		n = LOGS_MAX_MEMBERS;
-	memcpy(m->members, nodes, n * sizeof(*nodes));
-	m->nmembers = n;
-	mlog_disk_members_changed(m);
-}
-
-static void core_quorum(void *ctx, bool quorate)
-{
-	struct mlog *m = ctx;
-
-	m->quorate = quorate;
-	log_warn("%s: %s", m->uuid, quorate ? "quorate again"
-		 : "inquorate: holding state changes");
-}
-
 static const struct group_core_ops core_ops = {
 	.deliver = core_deliver,
-	.snapshot = core_snapshot,
-	.install = core_install,
-	.merge = core_merge,
-	.init_fresh = core_init_fresh,
-	.node_lost = core_node_lost,
+	.snapshot = logs_core_snapshot,
+	.install = logs_core_install,
+	.merge = logs_core_merge,
+	.init_fresh = logs_core_init_fresh,
+	.node_lost = logs_core_node_lost,
 	.synced = core_synced,
-	.members = core_members,
-	.quorum = core_quorum,
+	.members = logs_core_members,
+	.quorum = logs_core_quorum,
 	.stable = core_stable,
 	.reset = core_reset,
 };

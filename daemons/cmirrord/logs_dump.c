@@ -68,6 +68,7 @@ static const char *pstate_name(enum pending_state s)
 	case P_WAIT_SYNC: return "waiting for the replica";
 	case P_WAIT_DELIVERY: return "waiting for delivery";
 	case P_WAIT_STABLE: return "waiting for every member";
+	case P_WAIT_MARKS: return "waiting for every member to hold our marks";
 	case P_WAIT_COMMIT: return "waiting for the disk";
 	}
 	return "?";
@@ -117,6 +118,9 @@ static void text_log(struct out *o, const struct logs *ls,
 		outf(o, "  recovering region %" PRIu64 " (node %u)\n", rr,
 		     rnode);
 	outf(o, "  pending requests %zu\n", count_pending(m));
+	if (m->n_umarks)
+		outf(o, "  marks not yet held by every member %zu\n",
+		     m->n_umarks);
 	/* What each waits for: a request that stays here is a stuck mirror. */
 	for (const struct pending *pd = m->pending; pd; pd = pd->next)
 		outf(o, "    %s seq %u conn %" PRIu64 " %s\n",
@@ -158,8 +162,8 @@ static void json_log(struct out *o, const struct logs *ls,
 	if (rr != UINT64_MAX)
 		outf(o, ",\"recovering\":{\"region\":%" PRIu64
 		     ",\"node\":%u}", rr, rnode);
-	outf(o, ",\"digest\":\"%08x\",\"pending\":%zu}",
-	     m->rl ? rlog_digest(m->rl) : 0, count_pending(m));
+	outf(o, ",\"digest\":\"%08x\",\"pending\":%zu,\"marks_unstable\":%zu}",
+	     m->rl ? rlog_digest(m->rl) : 0, count_pending(m), m->n_umarks);
 }
 
 int logs_dump(const struct logs *ls, char *buf, size_t len)

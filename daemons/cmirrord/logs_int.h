@@ -12,6 +12,11 @@
  *                   WAIT_SYNC     the replica is not usable yet (joining);
  *                   WAIT_DELIVERY submitted as an op, waiting for our own
  *                                 delivery of it (matched by tag);
+ *                   WAIT_STABLE   a flagged FLUSH of ours, delivered, not
+ *                                 yet held by every member;
+ *                   WAIT_MARKS    a FLUSH of ours, delivered, waiting for
+ *                                 our MARK_REGIONs before it to be held by
+ *                                 every member (logs_marks.c);
  *                   WAIT_COMMIT   applied; a FLUSH/POSTSUSPEND waiting for
  *                                 the disk writer's COMMITTED >= its gen.
  */
@@ -32,7 +37,7 @@
 /* P_WAIT_STABLE: a FLUSH of ours delivered here, not yet known to be held
  * by every member (group.h, GROUP_OP_F_ACKED). */
 enum pending_state { P_WAIT_SYNC, P_WAIT_DELIVERY, P_WAIT_STABLE,
-		     P_WAIT_COMMIT };
+		     P_WAIT_MARKS, P_WAIT_COMMIT };
 
 struct pending {
 	struct pending *next;
@@ -69,9 +74,12 @@ struct mlog {
 	struct group *g;
 	struct rlog *rl;	/* NULL until synced */
 	bool synced;
-	/* A MARK_REGION of ours went out since the last acknowledged FLUSH:
-	 * the next FLUSH must be acknowledged even without marks of its own. */
+	/* The group started over (or the log is new): what we marked may
+	 * have reached no one, so the next FLUSH is acknowledged itself. */
 	bool marks_unflushed;
+	/* Our MARK_REGIONs not yet held by every member (logs_marks.c). */
+	struct umark *umarks;
+	size_t n_umarks, cap_umarks;
 	bool quorate;
 	uint32_t members[LOGS_MAX_MEMBERS];
 	size_t nmembers;
@@ -121,6 +129,27 @@ void logs_reply_now(struct logs *ls, const struct kernel_peer *peer,
 void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
 		      const struct ulog_req *req);
 uint32_t logs_me(const struct logs *ls);
+
+/* logs_replica.c: group_core_ops of the replica's life cycle */
+int logs_core_snapshot(void *ctx, uint8_t **buf, size_t *len);
+int logs_core_install(void *ctx, const uint8_t *buf, size_t len);
+int logs_core_merge(void *ctx, const uint8_t *buf, size_t len);
+int logs_core_init_fresh(void *ctx);
+void logs_core_node_lost(void *ctx, uint32_t node);
+void logs_core_members(void *ctx, const uint32_t *nodes, size_t n);
+void logs_core_quorum(void *ctx, bool quorate);
+
+/* logs_marks.c */
+/* Remember a flagged MARK_REGION of ours (tag, regions): 0 or -ENOMEM. */
+int mlog_marks_track(struct mlog *m, uint64_t tag, const uint64_t *w,
+		     uint32_t n);
+/* A MARK of ours submitted before `tag` is not yet stable (or not sent). */
+bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag);
+/* stable(tag) for one of our MARKs: true if it was one. */
+bool mlog_marks_stable(struct mlog *m, uint64_t tag);
+void mlog_marks_reset(struct mlog *m);		/* the group starts over */
+void mlog_marks_resubmit(struct mlog *m);	/* synced again: send them */
+void mlog_marks_free(struct mlog *m);
 
 /* logs_disk.c */
 int mlog_disk_init_fresh(struct mlog *m);	/* open + read + load */

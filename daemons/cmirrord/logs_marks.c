@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Stability of our MARK_REGIONs (the non-integrated write path).
+ *
+ * dm-raid1 without integrated_flush sends MARK_REGION, then an empty FLUSH,
+ * and writes once the FLUSH is answered; the answer must wait until every
+ * member holds the marks (group.h, GROUP_OP_F_ACKED).  Flagging the FLUSH
+ * would cost a second ordering after it.  Instead each MARK_REGION is
+ * flagged: it is answered at delivery as before, the other members'
+ * acknowledgements travel while the kernel sends its FLUSH, and the FLUSH
+ * is answered once it is delivered and every MARK of ours before it is
+ * stable (usually already: two orderings per write instead of three).
+ *
+ * An entry keeps the regions, because a MARK answered but not yet stable
+ * when the group starts over (core_reset) may have reached no other
+ * member: it is submitted again once synced, before the requests that
+ * wait, so the kernel never writes a region the group does not hold marked.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logging.h"
+#include "logs_int.h"
+
+/* Tag 0: not submitted (after a reset, or a failed resubmission). */
+struct umark {
+	uint64_t tag;
+	uint32_t n;
+	uint64_t regions[ULOG_MAX_REGIONS];
+};
+
+static int umarks_reserve(struct mlog *m)
+{
+	struct umark *a;
+	size_t cap;
+
+	if (m->n_umarks < m->cap_umarks)
+		return 0;
+	cap = m->cap_umarks ? m->cap_umarks * 2 : 8;
+	a = realloc(m->umarks, cap * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	m->umarks = a;
+	m->cap_umarks = cap;
+	return 0;
+}
+
+int mlog_marks_track(struct mlog *m, uint64_t tag, const uint64_t *w,
+		     uint32_t n)
+{
+	struct umark *u;
+
+	if (n > ULOG_MAX_REGIONS || umarks_reserve(m) < 0)
+		return -ENOMEM;
+	u = &m->umarks[m->n_umarks++];
+	u->tag = tag;
+	u->n = n;
+	memcpy(u->regions, w, n * sizeof(*w));
+	return 0;
+}
+
+bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag)
+{
+	for (size_t i = 0; i < m->n_umarks; i++)
+		if (!m->umarks[i].tag || m->umarks[i].tag < tag)
+			return true;
+	return false;
+}
+
+bool mlog_marks_stable(struct mlog *m, uint64_t tag)
+{
+	for (size_t i = 0; i < m->n_umarks; i++) {
+		if (m->umarks[i].tag != tag)
+			continue;
+		m->umarks[i] = m->umarks[--m->n_umarks];
+		return true;
+	}
+	return false;
+}
+
+void mlog_marks_reset(struct mlog *m)
+{
+	for (size_t i = 0; i < m->n_umarks; i++)
+		m->umarks[i].tag = 0;
+}
+
+void mlog_marks_resubmit(struct mlog *m)
+{
+	struct logs *ls = m->ls;
+	size_t again = 0;
+
+	for (size_t i = 0; i < m->n_umarks; i++) {
+		struct umark *u = &m->umarks[i];
+		uint64_t tag;
+		int r;
+
+		if (u->tag)
+			continue;
+		tag = ++ls->next_tag;
+		r = ls->t->submit(m->g, tag, DM_ULOG_MARK_REGION |
+				  GROUP_OP_F_ACKED, u->regions, u->n);
+		if (r < 0) {
+			/* Stays unsent: FLUSHes keep waiting, and the next
+			 * reset tries again. */
+			log_err("%s: cannot submit a mark again: %s", m->uuid,
+				strerror(-r));
+			continue;
+		}
+		u->tag = tag;
+		ls->ops_submitted++;
+		again++;
+	}
+	if (again)
+		log_warn("%s: %zu marks not known to every member before the "
+			 "group started over: submitted again", m->uuid, again);
+}
+
+void mlog_marks_free(struct mlog *m)
+{
+	free(m->umarks);
+	m->umarks = NULL;
+	m->n_umarks = m->cap_umarks = 0;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The replica's life cycle as the group drives it (group_core_ops in
+ * logs.c): snapshot for a joiner, install a checkpoint, fold in another
+ * partition, start fresh, lose a node, membership and quorum changes.
+ * The callbacks that answer kernel requests stay in logs.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logging.h"
+#include "logs_int.h"
+
+int logs_core_snapshot(void *ctx, uint8_t **buf, size_t *len)
+{
+	struct mlog *m = ctx;
+
+	if (!m->rl)
+		return -ENODATA;
+	return rlog_serialize(m->rl, buf, len);
+}
+
+int logs_core_install(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct mlog *m = ctx;
+	struct rlog *rl;
+	int r = rlog_deserialize(buf, len, &m->p, &rl);
+
+	if (r < 0) {
+		log_err("%s: rejected checkpoint (%zu bytes): %s", m->uuid,
+			len, strerror(-r));
+		return r;
+	}
+	rlog_free(m->rl);
+	m->rl = rl;
+	/* The disk image is whatever the writer wrote: rewrite if we are. */
+	m->need_full_write = true;
+	/* Nothing delivered before the checkpoint concerns our commits. */
+	m->committed_gen = rl->generation;
+	log_info("%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64 "/%"
+		 PRIu64 " in sync", m->uuid, rl->generation, rl->sync_count,
+		 rl->p.region_count);
+	return 0;
+}
+
+int logs_core_merge(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct mlog *m = ctx;
+	struct rlog *other;
+	int r = rlog_deserialize(buf, len, &m->p, &other);
+
+	if (r < 0) {
+		log_err("%s: rejected merge state: %s", m->uuid, strerror(-r));
+		return r;
+	}
+	r = rlog_merge(m->rl, other);
+	rlog_free(other);
+	if (r == 0) {
+		m->need_write = true;
+		log_warn("%s: merged a partition's state: %" PRIu64 "/%" PRIu64
+			 " in sync", m->uuid, m->rl->sync_count,
+			 m->p.region_count);
+	}
+	return r;
+}
+
+int logs_core_init_fresh(void *ctx)
+{
+	struct mlog *m = ctx;
+
+	rlog_free(m->rl);
+	m->rl = rlog_new(&m->p);
+	if (!m->rl)
+		return -ENOMEM;
+	log_info("%s: first member: fresh state", m->uuid);
+	if (m->p.kind == RLOG_DISK)
+		return mlog_disk_init_fresh(m);
+	return 0;
+}
+
+void logs_core_node_lost(void *ctx, uint32_t node)
+{
+	struct mlog *m = ctx;
+	int64_t n;
+
+	if (!m->rl)
+		return;
+	n = rlog_node_lost(m->rl, node);
+	if (n > 0)
+		m->need_write = true;
+	log_warn("%s: node %u lost: %" PRId64 " of its regions to resync",
+		 m->uuid, node, n);
+	/* dm-log-userspace stops asking for recovery work once it has seen
+	 * the mirror in sync, until a real resume. */
+	if (n > 0)
+		log_warn("%s: a kernel that saw the mirror in sync recovers "
+			 "them only after the mirror is suspended on every node "
+			 "and resumed (lvchange --refresh)", m->uuid);
+}
+
+void logs_core_members(void *ctx, const uint32_t *nodes, size_t n)
+{
+	struct mlog *m = ctx;
+
+	if (n > LOGS_MAX_MEMBERS)
+		n = LOGS_MAX_MEMBERS;
+	memcpy(m->members, nodes, n * sizeof(*nodes));
+	m->nmembers = n;
+	mlog_disk_members_changed(m);
+}
+
+void logs_core_quorum(void *ctx, bool quorate)
+{
+	struct mlog *m = ctx;
+
+	m->quorate = quorate;
+	log_warn("%s: %s", m->uuid, quorate ? "quorate again"
+		 : "inquorate: holding state changes");
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t-cluster-marks.sh - the non-integrated write path (MARK_REGION, then an
+# empty FLUSH) when a member does not acknowledge, and when the group
+# starts over with marks not yet held by every member (doc/design.md,
+# "Stability of FLUSH"; daemons/cmirrord/logs_marks.c).
+#  - a core log on 3 nodes, in sync; node 2's daemon is frozen (SIGSTOP);
+#  - node 1's simulator writes in mark mode: its MARK_REGIONs are answered,
+#    its FLUSH is not: node 1 reports marks not yet held by every member
+#    (marks_unstable >= 1) and a pending request, and its journal shows no
+#    flushed write while node 2 is frozen;
+#  - node 1's corosync is killed and started again: its daemon's group
+#    starts over; once node 2 is thawed, node 1 rejoins, installs a
+#    checkpoint and submits those marks again (its log says so), before
+#    the FLUSH that waits on them;
+#  - after a resync from node 3 the writer makes progress, stops with no
+#    violation; verify on every node and equal replicas.
+# Exit: 0 pass, 1 fail, 77 skip.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+# shellcheck source=cluster-common.sh
+. "$here/cluster-common.sh"
+
+dlog() { echo "$(h_node_dir "$1")/log/cmirrord.log"; }
+
+# wait_log I PATTERN [SECONDS]: node I's daemon log has a line with PATTERN
+# (fixed string; the daemon logs the event, nothing else shows it).
+wait_log() {
+	local end=$((SECONDS + ${3:-60}))
+	until grep -qF -- "$2" "$(dlog "$1")"; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1: no '$2' in its log"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
+# wait_json I EXPR [SECONDS]: jq EXPR on node I's core log is true.
+wait_json() {
+	local end=$((SECONDS + ${3:-60}))
+	until [ "$(c_json "$1" core | jq -r "$2" 2>/dev/null)" = true ]; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1: never $2: $(c_json "$1" core | jq -c 'del(.detail)')"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
+thaw() { kill -CONT "$(h__pid 2 cmirrord)" 2>/dev/null; }
+
+c_cluster 3 || exit 1
+for i in 1 2 3; do c_ksim "$i" core up || c_die "node $i: up"; done
+c_resync_all 1 core || exit 1
+h_log "core log up and in sync on 3 nodes"
+
+kill -STOP "$(h__pid 2 cmirrord)" || c_die "cannot freeze node 2's daemon"
+base=$(c_wlines core 1)
+c_ksim_bg 1 core core1 --seed 1 --reconnect-seconds 180 run --no-up \
+	--writes 0 --burst 2 --regions 0:31 --mode mark --no-resync
+wait_json 1 '.marks_unstable >= 1 and .pending >= 1' || exit 1
+[ "$(c_wlines core 1)" = "$base" ] ||
+	c_die "node 1 flushed a write while node 2 could not acknowledge its marks"
+h_log "node 1: $(c_json 1 core | jq -c '{pending, marks_unstable}'), nothing flushed"
+
+h_kill_corosync 1 || exit 1
+wait_json 1 '.state != "synced"' || exit 1
+h_start_corosync 1 || exit 1
+h_wait_quorate 1 60 || exit 1
+thaw
+h_log "node 1's corosync restarted, node 2 thawed"
+wait_log 1 "submitted again" 120 || exit 1
+wait_json 1 '.state == "synced"' 120 || exit 1
+grep -F "submitted again" "$(dlog 1)" >&2
+
+c_resync_all 3 core || exit 1
+c_wait_progress core 1 6 core1 120 || exit 1
+kill -TERM "${C_PID[core1]}"
+c_ksim_wait core1 || exit 1
+c_resync_all 1 core || exit 1
+for i in 1 2 3; do c_verify "$i" core all || exit 1; done
+c_wait_converged core 60 1 2 3 || exit 1
+for i in 1 2 3; do c_down "$i" core || exit 1; done
+h_log "PASS"
+exit 0
