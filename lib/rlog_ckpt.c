@@ -72,6 +72,15 @@ static void put_le(struct enc *e, uint64_t v, int bytes)
 	put_bytes(e, b, (size_t)bytes);
 }
 
+size_t rlog_ckpt_size_hint(const struct rlog_params *p)
+{
+	if (!p || !p->region_count)
+		return 0;
+	/* encoded_len() of an rlog with empty arrays. */
+	return CKPT_HDR + 2 * bitmap_bytes_for(p->region_count) + 16 +
+	       4 + 4 + 4 + 4 + 8 + 4 + 4;
+}
+
 static size_t encoded_len(const struct rlog *l)
 {
 	size_t n = CKPT_HDR + 2 * bitmap_bytes_for(l->p.region_count) + 16;

@@ -178,6 +178,7 @@ static void apply_actions(struct group *g, const struct csync_actions *a,
 	if (a->init_fresh && !g->dead) {
 		int r = g->ops->init_fresh(g->core);
 
+		cluster_io_release_reserve(g);	/* no checkpoint comes */
 		if (r < 0)
 			log_err("%s: initialising the first replica: %s",
 				g->name, strerror(-r));
@@ -320,6 +321,7 @@ static int connect_group(struct group *g)
 		disconnect(g);
 		return r;
 	}
+	cluster_io_reserve(g);
 	e = cpg_join(g->h, &g->cpgname);
 	if (e != CS_OK) {
 		disconnect(g);

@@ -76,6 +76,7 @@ struct cl_rx {
 	uint64_t total, got;
 	uint32_t crc;
 	uint8_t *buf;		/* NULL: only following it (no need for it) */
+	uint64_t cap;		/* bytes allocated at buf */
 	bool failed;		/* allocation failed: cannot install */
 };
 
@@ -112,6 +113,8 @@ struct group {
 	struct cl_opq jq;	/* joiner: delivered before install */
 	struct cl_out_snap *ckpt_out, *merge_out;
 	struct cl_rx *rx;
+	uint8_t *rx_reserve;	/* joiner: touched buffer for the checkpoint */
+	size_t rx_reserve_len;
 	uint64_t snap_seq;
 	struct cl_wait *waits;	/* our flagged ops, newest first */
 	struct { uint32_t origin; uint64_t tag; } acks[WIRE_MAX_MEMBERS];
@@ -148,6 +151,10 @@ void cluster_io_flush(struct group *g);
 void cluster_io_deliver(struct group *g, uint32_t nodeid, const uint8_t *msg,
 			size_t len);
 int cluster_io_start_snapshot(struct group *g, uint16_t kind);
+/* Before joining: reserve (and touch) the checkpoint's expected size;
+ * released once the replica is installed or initialised, or on reset. */
+void cluster_io_reserve(struct group *g);
+void cluster_io_release_reserve(struct group *g);
 /* At a confchg: drop partial checkpoints (and MERGE_INs whose sender
  * left), our unsent checkpoint, and, if `queue`, the joiner queue. */
 void cluster_io_confchg(struct group *g, bool queue);

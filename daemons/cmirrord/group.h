@@ -76,6 +76,10 @@ struct group_core_ops {
 	/* An op of ours submitted with GROUP_OP_F_ACKED is held by every
 	 * member (called after its deliver(), maybe much later). */
 	void (*stable)(void *ctx, uint64_t tag);
+	/* Optional: bytes a checkpoint of this replica is expected to have
+	 * (0: unknown).  A joiner reserves and touches that much before it
+	 * joins, so that receiving does not stall on page faults. */
+	size_t (*ckpt_size_hint)(void *ctx);
 	/* The transport left the group to join it again: ops submitted so
 	 * far may never be delivered here, nor stable() called for them.
 	 * No deliver() until synced() again; the core submits anew. */

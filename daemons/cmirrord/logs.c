@@ -657,6 +657,7 @@ static const struct group_core_ops core_ops = {
 	.quorum = logs_core_quorum,
 	.stable = core_stable,
 	.reset = core_reset,
+	.ckpt_size_hint = logs_core_ckpt_size_hint,
 };
 
 /* Tables that were constructed but never resumed: the kernel frees its side

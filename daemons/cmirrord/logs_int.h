@@ -131,6 +131,7 @@ void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
 uint32_t logs_me(const struct logs *ls);
 
 /* logs_replica.c: group_core_ops of the replica's life cycle */
+size_t logs_core_ckpt_size_hint(void *ctx);
 int logs_core_snapshot(void *ctx, uint8_t **buf, size_t *len);
 int logs_core_install(void *ctx, const uint8_t *buf, size_t len);
 int logs_core_merge(void *ctx, const uint8_t *buf, size_t len);

@@ -16,6 +16,15 @@
 #include "logging.h"
 #include "logs_int.h"
 
+size_t logs_core_ckpt_size_hint(void *ctx)
+{
+	struct mlog *m = ctx;
+	size_t n = rlog_ckpt_size_hint(&m->p);
+
+	/* Room for the marks, slots and queues a busy log carries. */
+	return n ? n + 64 * 1024 : 0;
+}
+
 int logs_core_snapshot(void *ctx, uint8_t **buf, size_t *len)
 {
 	struct mlog *m = ctx;

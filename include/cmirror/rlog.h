@@ -203,6 +203,9 @@ int rlog_serialize(const struct rlog *l, uint8_t **buf, size_t *len);
  * inconsistency, -ENOMEM.  Geometry must match `p` (-EINVAL otherwise). */
 int rlog_deserialize(const uint8_t *buf, size_t len,
 		     const struct rlog_params *p, struct rlog **out);
+/* Bytes of the serialization of a replica with geometry p and no marks,
+ * slots, priority regions or halted nodes (0 if p is unusable). */
+size_t rlog_ckpt_size_hint(const struct rlog_params *p);
 /* CRC-32C of the canonical serialization: replicas agree iff equal. */
 uint32_t rlog_digest(const struct rlog *l);
 

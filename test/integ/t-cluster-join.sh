@@ -13,11 +13,12 @@
 #  - node 3 then writes too; the writers stop without a violation; after a
 #    resync, verify passes on all three nodes (every region in sync) and
 #    the three replicas have the same digest, generation and sync count;
-#  - a big core log (2^20 regions, nosync: a resync would take too long):
+#  - a big core log (2^22 regions, nosync: a resync would take too long):
 #    nodes 1 and 2 up, node 1 writing over
 #    the whole range, node 3 joins: the checkpoint is larger than one
 #    chunk (the sender's log shows its size above the chunk size), node 3
-#    installs it, and the three replicas converge.
+#    receives it into the buffer it reserved before joining (its log says
+#    so, for that size), installs it, and the three replicas converge.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=cluster-common.sh
 . "$here/cluster-common.sh"
 
-BIG_REGIONS=$((1 << 20))
+BIG_REGIONS=$((1 << 22))
 
 # ckpt_line I LOG: node I's last "installed checkpoint" line for LOG.
 ckpt_line() {
@@ -129,6 +130,9 @@ chunk=$(sed -n 's/.*checkpoint chunks of \([0-9][0-9]*\) bytes.*/\1/p' "$f" | ta
 [ "$bytes" -gt "$chunk" ] ||
 	c_die "big: checkpoint of $bytes bytes fits one chunk of ${chunk:-?} bytes"
 h_log "big: node $from sent checkpoint $id of $bytes bytes in chunks of <= $chunk bytes (>= $(((bytes + chunk - 1) / chunk)) chunks)"
+grep -qF "${C_UUID[big]}: receiving a checkpoint of $bytes bytes into the" \
+	"$(h_node_dir 3)/log/cmirrord.log" ||
+	c_die "big: node 3 did not receive the checkpoint into its reserved buffer"
 c_wait_converged big 60 1 2 3 || exit 1
 
 for lg in big core disk; do
