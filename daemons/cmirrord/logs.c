@@ -129,26 +129,29 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 {
 	uint64_t w[GROUP_MAX_OP_WORDS];
 	uint32_t n = payload_to_words(pd, w);
-	int r;
-
 	bool mark = pd->req.type == DM_ULOG_MARK_REGION;
+	int r;
 
 	pd->tag = ++ls->next_tag;
 	pd->state = P_WAIT_DELIVERY;
 	/* A FLUSH answer lets the kernel write what it marked: only once
 	 * every member holds the marks (group.h).  Marks carried in the
 	 * FLUSH (integrated) make it acknowledged itself; a MARK_REGION is
-	 * acknowledged itself and the FLUSH after it waits for that
-	 * (logs_marks.c).  A FLUSH after clears alone enables no write. */
+	 * acknowledged itself and the FLUSH after it waits for that or its
+	 * own stability (logs_marks.c).  A FLUSH after clears alone enables
+	 * no write. */
 	pd->acked = pd->req.type == DM_ULOG_FLUSH &&
 		    (pd->req.data_size || m->marks_unflushed);
+	pd->marks_wait = pd->req.type == DM_ULOG_FLUSH && !pd->acked &&
+			 mlog_marks_pending_before(m, UINT64_MAX);
 	if (mark && mlog_marks_track(m, pd->tag, w, n) < 0)
 		return -ENOMEM;
 	r = ls->t->submit(m->g, pd->tag, pd->req.type |
-			  (pd->acked || mark ? GROUP_OP_F_ACKED : 0), w, n);
+			  (pd->acked || pd->marks_wait || mark ?
+			   GROUP_OP_F_ACKED : 0), w, n);
 	if (r < 0) {
 		if (mark)
-			mlog_marks_stable(m, pd->tag);	/* forget it */
+			mlog_marks_forget(m, pd->tag);
 		return r;
 	}
 	ls->ops_submitted++;
@@ -570,14 +573,16 @@ static void core_stable(void *ctx, uint64_t tag)
 {
 	struct mlog *m = ctx;
 	struct pending *pd;
+	bool covered = mlog_marks_covered(m, tag);
 
 	for (pd = m->pending; pd; pd = pd->next) {
-		if (pd->state == P_WAIT_STABLE && pd->tag == tag) {
+		if ((pd->state == P_WAIT_STABLE || pd->state == P_WAIT_MARKS) &&
+		    pd->tag == tag) {
 			answer_delivered(m, pd);
-			return;
+			break;
 		}
 	}
-	if (!mlog_marks_stable(m, tag))
+	if (!covered)
 		return;
 	/* answer_delivered() unlinks: look again from the start. */
 	do {

@@ -43,7 +43,8 @@ struct pending {
 	struct pending *next;
 	enum pending_state state;
 	uint64_t tag;
-	bool acked;		/* submitted with GROUP_OP_F_ACKED */
+	bool acked;		/* must be held by every member itself */
+	bool marks_wait;	/* FLUSH flagged for our unstable MARKs */
 	uint64_t commit_gen;
 	uint64_t t_start_ms;
 	struct kernel_peer peer;
@@ -146,8 +147,10 @@ int mlog_marks_track(struct mlog *m, uint64_t tag, const uint64_t *w,
 		     uint32_t n);
 /* A MARK of ours submitted before `tag` is not yet stable (or not sent). */
 bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag);
-/* stable(tag) for one of our MARKs: true if it was one. */
-bool mlog_marks_stable(struct mlog *m, uint64_t tag);
+/* Our op `tag` is stable: it covers every mark of ours sent before it
+ * (and itself); true if that removed any. */
+bool mlog_marks_covered(struct mlog *m, uint64_t tag);
+void mlog_marks_forget(struct mlog *m, uint64_t tag);	/* not sent after all */
 void mlog_marks_reset(struct mlog *m);		/* the group starts over */
 void mlog_marks_resubmit(struct mlog *m);	/* synced again: send them */
 void mlog_marks_free(struct mlog *m);

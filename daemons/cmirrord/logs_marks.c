@@ -10,6 +10,12 @@
  * acknowledgements travel while the kernel sends its FLUSH, and the FLUSH
  * is answered once it is delivered and every MARK of ours before it is
  * stable (usually already: two orderings per write instead of three).
+ * Such a FLUSH is flagged too, and its own stability answers it as well:
+ * a stable op of ours means every member delivered all of ours before it,
+ * so it covers those marks.  Without that, one MARK whose stability never
+ * comes (dropped as an op of a member not yet synced, around a partition
+ * merge) would hold every later FLUSH; with it a FLUSH is never slower
+ * than when the marks were not tracked at all.
  *
  * An entry keeps the regions, because a MARK answered but not yet stable
  * when the group starts over (core_reset) may have reached no other
@@ -71,15 +77,29 @@ bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag)
 	return false;
 }
 
-bool mlog_marks_stable(struct mlog *m, uint64_t tag)
+void mlog_marks_forget(struct mlog *m, uint64_t tag)
 {
 	for (size_t i = 0; i < m->n_umarks; i++) {
 		if (m->umarks[i].tag != tag)
 			continue;
 		m->umarks[i] = m->umarks[--m->n_umarks];
-		return true;
+		return;
 	}
-	return false;
+}
+
+bool mlog_marks_covered(struct mlog *m, uint64_t tag)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < m->n_umarks;) {
+		if (m->umarks[i].tag && m->umarks[i].tag <= tag) {
+			m->umarks[i] = m->umarks[--m->n_umarks];
+			any = true;
+		} else {
+			i++;
+		}
+	}
+	return any;
 }
 
 void mlog_marks_reset(struct mlog *m)
