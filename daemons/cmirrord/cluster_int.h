@@ -53,6 +53,7 @@ struct cl_wait {
 	struct wire_nodes need;	/* members that have not acknowledged it */
 	bool ring_check;	/* one left unacknowledged: quorum must be */
 	uint64_t need_ring;	/* confirmed for a ring after this one */
+	uint64_t epoch;		/* g->confchgs at its delivery */
 };
 
 /* A replica being multicast as CKPT or MERGE_IN chunks. */
@@ -117,6 +118,7 @@ struct group {
 	size_t rx_reserve_len;
 	uint64_t snap_seq;
 	struct cl_wait *waits;	/* our flagged ops, newest first */
+	uint64_t confchgs;	/* confchgs seen (epoch of a wait) */
 	struct { uint32_t origin; uint64_t tag; } acks[WIRE_MAX_MEMBERS];
 	size_t nacks;		/* to acknowledge in the next batch */
 
@@ -181,6 +183,10 @@ void cluster_stable_recv_ack(struct group *g, uint32_t from,
 void cluster_stable_confchg(struct group *g, bool node_down,
 			    uint64_t old_ring);
 void cluster_stable_check(struct group *g);	/* after a quorum notification */
+/* The checkpoint for the current membership is complete: `joiners` hold
+ * every op delivered before the last confchg. */
+void cluster_stable_joiners_synced(struct group *g,
+				   const struct wire_nodes *joiners);
 int cluster_stable_flush_acks(struct group *g);	/* into g->out */
 void cluster_stable_reset(struct group *g);
 

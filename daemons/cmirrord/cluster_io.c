@@ -516,15 +516,21 @@ static void replay_joiner_queue(struct group *g, const struct wire_nodes *ok)
 
 static void ckpt_complete(struct group *g, struct cl_rx *rx)
 {
-	enum csync_verdict v = csync_ckpt_done(&g->sync, rx->sender,
-					       &rx->members);
+	struct wire_nodes joiners = { .n = 0 };
+	enum csync_verdict v;
 	char who[WIRE_MAX_MEMBERS * 11 + 1];
 	int r = -EBADMSG;
 
+	/* Who becomes synced with it (if it completes here as SEEN). */
+	for (uint32_t i = 0; i < g->sync.members.n; i++)
+		if (!csync_has(&g->sync.synced, g->sync.members.id[i]))
+			csync_add(&joiners, g->sync.members.id[i]);
+	v = csync_ckpt_done(&g->sync, rx->sender, &rx->members);
 	csync_format(&g->sync.synced, who, sizeof(who));
 	if (v == CSYNC_SEEN) {
 		log_info("%s: checkpoint %" PRIx64 " from node %u complete: "
 			 "synced members [%s]", g->name, rx->id, rx->sender, who);
+		cluster_stable_joiners_synced(g, &joiners);
 		return;
 	}
 	if (v != CSYNC_INSTALL)

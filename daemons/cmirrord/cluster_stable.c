@@ -17,7 +17,12 @@
  *     op was delivered in (the notification may come before or after the
  *     CPG confchg; a stale "quorate" never counts);
  *   - and the node is quorate at all (with quorum = require).
- * A member that joins later gets a checkpoint taken after the op.
+ * A member that joins later gets a checkpoint taken after the op.  A joiner
+ * acknowledges the ops it replays from its queue, but a newer confchg makes
+ * it discard that queue unacknowledged; the checkpoint for the newer
+ * membership holds those ops, so once it is complete the joiners count as
+ * having acknowledged every op delivered before that confchg (else such a
+ * wait, and the kernel request behind it, would stay until they leave).
  */
 #include "config.h"
 
@@ -77,6 +82,7 @@ void cluster_stable_own(struct group *g, uint64_t tag)
 		return;
 	}
 	w->tag = tag;
+	w->epoch = g->confchgs;
 	w->need = g->sync.members;
 	csync_del(&w->need, g->cl->node);
 	w->next = g->waits;
@@ -123,6 +129,7 @@ void cluster_stable_recv_ack(struct group *g, uint32_t from,
 void cluster_stable_confchg(struct group *g, bool node_down,
 			    uint64_t old_ring)
 {
+	g->confchgs++;
 	for (struct cl_wait *w = g->waits; w; w = w->next) {
 		uint32_t before = w->need.n;
 		bool left;
@@ -139,6 +146,18 @@ void cluster_stable_confchg(struct group *g, bool node_down,
 				"%" PRIu64 ": a member left without acknowledging",
 				g->name, w->tag, old_ring);
 		}
+	}
+	cluster_stable_check(g);
+}
+
+void cluster_stable_joiners_synced(struct group *g,
+				   const struct wire_nodes *joiners)
+{
+	for (struct cl_wait *w = g->waits; w; w = w->next) {
+		if (w->epoch >= g->confchgs)
+			continue;	/* in their queues: they acknowledge */
+		for (uint32_t i = 0; i < joiners->n; i++)
+			csync_del(&w->need, joiners->id[i]);
 	}
 	cluster_stable_check(g);
 }

@@ -282,6 +282,38 @@ static void test_acks_split_over_ops(void **state)
 	assert_int_equal(pairs, 30);
 }
 
+/* Node 3 joins ([1 3]); our op 7 is delivered, node 3 queues it; node 2
+ * joins too ([1 2 3]) before node 3 installed anything: node 3 discards its
+ * queue and never acknowledges 7.  The checkpoint for [1 2 3] holds 7: once
+ * it is complete, 7 is stable.  Op 8, delivered after that confchg, still
+ * waits for the joiners' acknowledgements (they replay it from their
+ * queues). */
+static void test_checkpoint_covers_what_joiners_discarded(void **state)
+{
+	struct fx *f = *state;
+	struct wire_nodes joiners = { .n = 0 };
+
+	f->g.sync.members.n = 0;
+	csync_add(&f->g.sync.members, 1);
+	csync_add(&f->g.sync.members, 3);
+	cluster_stable_confchg(&f->g, false, f->g.ring.seq);
+	cluster_stable_own(&f->g, 7);
+	csync_add(&f->g.sync.members, 2);
+	cluster_stable_confchg(&f->g, false, f->g.ring.seq);
+	cluster_stable_own(&f->g, 8);
+	assert_int_equal(nstable, 0);
+	csync_add(&joiners, 2);
+	csync_add(&joiners, 3);
+	cluster_stable_joiners_synced(&f->g, &joiners);
+	assert_int_equal(nstable, 1);
+	assert_int_equal(stable_tags[0], 7);
+	ack(&f->g, 2, 1, 8);
+	assert_int_equal(nstable, 1);
+	ack(&f->g, 3, 1, 8);
+	assert_int_equal(nstable, 2);
+	assert_int_equal(stable_tags[1], 8);
+}
+
 static void test_reset_forgets_waits(void **state)
 {
 	struct fx *f = *state;
@@ -313,6 +345,7 @@ int main(void)
 		T(test_floor_makes_stale_quorum_count_as_no),
 		T(test_acks_batched_highest_per_origin),
 		T(test_acks_split_over_ops),
+		T(test_checkpoint_covers_what_joiners_discarded),
 		T(test_reset_forgets_waits),
 	};
 
