@@ -129,7 +129,7 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 {
 	uint64_t w[GROUP_MAX_OP_WORDS];
 	uint32_t n = payload_to_words(pd, w);
-	bool mark = pd->req.type == DM_ULOG_MARK_REGION;
+	bool mark = pd->req.type == DM_ULOG_MARK_REGION, marks_wait;
 	int r;
 
 	pd->tag = ++ls->next_tag;
@@ -142,12 +142,12 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 	 * no write. */
 	pd->acked = pd->req.type == DM_ULOG_FLUSH &&
 		    (pd->req.data_size || m->marks_unflushed);
-	pd->marks_wait = pd->req.type == DM_ULOG_FLUSH && !pd->acked &&
-			 mlog_marks_pending_before(m, UINT64_MAX);
+	marks_wait = pd->req.type == DM_ULOG_FLUSH && !pd->acked &&
+		     mlog_marks_pending_before(m, UINT64_MAX);
 	if (mark && mlog_marks_track(m, pd->tag, w, n) < 0)
 		return -ENOMEM;
 	r = ls->t->submit(m->g, pd->tag, pd->req.type |
-			  (pd->acked || pd->marks_wait || mark ?
+			  (pd->acked || marks_wait || mark ?
 			   GROUP_OP_F_ACKED : 0), w, n);
 	if (r < 0) {
 		if (mark)

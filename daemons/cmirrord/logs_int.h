@@ -44,7 +44,6 @@ struct pending {
 	enum pending_state state;
 	uint64_t tag;
 	bool acked;		/* must be held by every member itself */
-	bool marks_wait;	/* FLUSH flagged for our unstable MARKs */
 	uint64_t commit_gen;
 	uint64_t t_start_ms;
 	struct kernel_peer peer;
