@@ -462,8 +462,9 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 				      .members = c->members,
 				      .synced = c->synced, .total = c->total,
 				      .crc = c->crc };
-		if (rx_wants_data(g, h->kind, sender, &c->members) &&
-		    h->kind == WIRE_KIND_CKPT && g->rx_reserve &&
+		bool want = rx_wants_data(g, h->kind, sender, &c->members);
+
+		if (want && h->kind == WIRE_KIND_CKPT && g->rx_reserve &&
 		    c->total <= g->rx_reserve_len) {
 			/* Our own geometry bounds it: no trust in `total`. */
 			log_info("%s: receiving a checkpoint of %" PRIu64
@@ -473,7 +474,7 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 			rx->cap = g->rx_reserve_len;
 			g->rx_reserve = NULL;
 			g->rx_reserve_len = 0;
-		} else if (rx_wants_data(g, h->kind, sender, &c->members)) {
+		} else if (want) {
 			/* Not `total` yet: it grows with what arrives. */
 			rx->cap = rx_capacity(0, c->total);
 			rx->buf = malloc(rx->cap);
