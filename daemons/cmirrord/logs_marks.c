@@ -13,9 +13,10 @@
  * Such a FLUSH is flagged too, and its own stability answers it as well:
  * a stable op of ours means every member delivered all of ours before it,
  * so it covers those marks.  Without that, one MARK whose stability never
- * comes (dropped as an op of a member not yet synced, around a partition
- * merge) would hold every later FLUSH; with it a FLUSH is never slower
- * than when the marks were not tracked at all.
+ * comes (a joiner that discards its queue at a newer confchg never
+ * acknowledges it; see also cluster_stable.c) would hold every later
+ * FLUSH; with it a FLUSH is never slower than when the marks were not
+ * tracked at all.
  *
  * An entry keeps the regions, because a MARK answered but not yet stable
  * when the group starts over (core_reset) may have reached no other
