@@ -129,7 +129,9 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 {
 	uint64_t w[GROUP_MAX_OP_WORDS];
 	uint32_t n = payload_to_words(pd, w);
-	bool mark = pd->req.type == DM_ULOG_MARK_REGION, marks_wait;
+	uint32_t type = pd->req.type;
+	bool mark = type == DM_ULOG_MARK_REGION, marks_wait, flag;
+	bool track = mark || type == DM_ULOG_CLEAR_REGION;
 	int r;
 
 	pd->tag = ++ls->next_tag;
@@ -139,22 +141,26 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 	 * FLUSH (integrated) make it acknowledged itself; a MARK_REGION is
 	 * acknowledged itself and the FLUSH after it waits for that or its
 	 * own stability (logs_marks.c).  A FLUSH after clears alone enables
-	 * no write. */
-	pd->acked = pd->req.type == DM_ULOG_FLUSH &&
+	 * no write.  CLEARs are answered before delivery: tracked, and now
+	 * and then flagged so that the tracking ends (logs_marks.c). */
+	pd->acked = type == DM_ULOG_FLUSH &&
 		    (pd->req.data_size || m->marks_unflushed);
-	marks_wait = pd->req.type == DM_ULOG_FLUSH && !pd->acked &&
+	marks_wait = type == DM_ULOG_FLUSH && !pd->acked &&
 		     mlog_marks_pending_before(m, UINT64_MAX);
-	if (mark && mlog_marks_track(m, pd->tag, w, n) < 0)
+	flag = pd->acked || marks_wait || mark ||
+	       (type == DM_ULOG_CLEAR_REGION && mlog_marks_flag_clear(m));
+	if (track && mlog_marks_track(m, pd->tag, type, w, n) < 0)
 		return -ENOMEM;
-	r = ls->t->submit(m->g, pd->tag, pd->req.type |
-			  (pd->acked || marks_wait || mark ?
-			   GROUP_OP_F_ACKED : 0), w, n);
+	r = ls->t->submit(m->g, pd->tag, type | (flag ? GROUP_OP_F_ACKED : 0),
+			  w, n);
 	if (r < 0) {
-		if (mark)
+		if (track)
 			mlog_marks_forget(m, pd->tag);
 		return r;
 	}
 	ls->ops_submitted++;
+	if (flag)
+		mlog_marks_flagged_sent(m);
 	if (pd->acked)
 		m->marks_unflushed = false;
 	return 0;

@@ -118,9 +118,9 @@ static void text_log(struct out *o, const struct logs *ls,
 		outf(o, "  recovering region %" PRIu64 " (node %u)\n", rr,
 		     rnode);
 	outf(o, "  pending requests %zu\n", count_pending(m));
-	if (m->n_umarks)
+	if (mlog_marks_unstable(m))
 		outf(o, "  marks not yet held by every member %zu\n",
-		     m->n_umarks);
+		     mlog_marks_unstable(m));
 	/* What each waits for: a request that stays here is a stuck mirror. */
 	for (const struct pending *pd = m->pending; pd; pd = pd->next)
 		outf(o, "    %s seq %u conn %" PRIu64 " %s\n",
@@ -163,7 +163,7 @@ static void json_log(struct out *o, const struct logs *ls,
 		outf(o, ",\"recovering\":{\"region\":%" PRIu64
 		     ",\"node\":%u}", rr, rnode);
 	outf(o, ",\"digest\":\"%08x\",\"pending\":%zu,\"marks_unstable\":%zu}",
-	     m->rl ? rlog_digest(m->rl) : 0, count_pending(m), m->n_umarks);
+	     m->rl ? rlog_digest(m->rl) : 0, count_pending(m), mlog_marks_unstable(m));
 }
 
 int logs_dump(const struct logs *ls, char *buf, size_t len)

@@ -77,9 +77,11 @@ struct mlog {
 	/* The group started over (or the log is new): what we marked may
 	 * have reached no one, so the next FLUSH is acknowledged itself. */
 	bool marks_unflushed;
-	/* Our MARK_REGIONs not yet held by every member (logs_marks.c). */
+	/* Our MARKs and early-answered CLEARs not yet held by every member,
+	 * in submission order (logs_marks.c). */
 	struct umark *umarks;
 	size_t n_umarks, cap_umarks;
+	unsigned clears_unflagged;	/* CLEARs since our last flagged op */
 	bool quorate;
 	uint32_t members[LOGS_MAX_MEMBERS];
 	size_t nmembers;
@@ -141,13 +143,18 @@ void logs_core_members(void *ctx, const uint32_t *nodes, size_t n);
 void logs_core_quorum(void *ctx, bool quorate);
 
 /* logs_marks.c */
-/* Remember a flagged MARK_REGION of ours (tag, regions): 0 or -ENOMEM. */
-int mlog_marks_track(struct mlog *m, uint64_t tag, const uint64_t *w,
-		     uint32_t n);
+/* Remember a MARK_REGION or CLEAR_REGION of ours answered before it is
+ * stable (tag, type, regions): 0 or -ENOMEM. */
+int mlog_marks_track(struct mlog *m, uint64_t tag, uint32_t type,
+		     const uint64_t *w, uint32_t n);
+/* Is the CLEAR about to be sent the one to flag? */
+bool mlog_marks_flag_clear(struct mlog *m);
+void mlog_marks_flagged_sent(struct mlog *m);	/* a flagged op went out */
 /* A MARK of ours submitted before `tag` is not yet stable (or not sent). */
 bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag);
-/* Our op `tag` is stable: it covers every mark of ours sent before it
- * (and itself); true if that removed any. */
+size_t mlog_marks_unstable(const struct mlog *m);	/* MARKs only */
+/* Our op `tag` is stable: it covers every mark and clear of ours sent
+ * before it (and itself); true if that removed a mark. */
 bool mlog_marks_covered(struct mlog *m, uint64_t tag);
 void mlog_marks_forget(struct mlog *m, uint64_t tag);	/* not sent after all */
 void mlog_marks_reset(struct mlog *m);		/* the group starts over */

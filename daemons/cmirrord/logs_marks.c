@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Stability of our MARK_REGIONs (the non-integrated write path).
+ * Our ops that were answered before every member is known to hold them:
+ * MARK_REGIONs (the non-integrated write path) and CLEAR_REGIONs (answered
+ * once queued).
  *
  * dm-raid1 without integrated_flush sends MARK_REGION, then an empty FLUSH,
  * and writes once the FLUSH is answered; the answer must wait until every
@@ -18,10 +20,21 @@
  * FLUSH; with it a FLUSH is never slower than when the marks were not
  * tracked at all.
  *
- * An entry keeps the regions, because a MARK answered but not yet stable
+ * An entry keeps its regions, because an op answered but not yet stable
  * when the group starts over (core_reset) may have reached no other
- * member: it is submitted again once synced, before the requests that
- * wait, so the kernel never writes a region the group does not hold marked.
+ * member, or only a partition whose state lost the merge:
+ *   - a MARK lost so would let the kernel write a region the group does
+ *     not hold marked;
+ *   - a CLEAR lost so leaves our mark for good: the kernel never clears
+ *     that region again, so it can never be recovered, and a kernel that
+ *     writes it while out of sync waits on IS_REMOTE_RECOVERING forever.
+ * Both are submitted again once synced, in the order the kernel sent them
+ * and before the requests still pending, so the group sees our marks and
+ * clears in the kernel's order.  CLEARs are not flagged (that would add
+ * acknowledgements to every write and resync step); a stable op of ours
+ * covers them, and every CLEARS_PER_FLAG-th CLEAR with no flagged op of
+ * ours after it is flagged, so the list stays short on a node that only
+ * resyncs or clears.
  */
 #include "config.h"
 
@@ -33,9 +46,12 @@
 #include "logging.h"
 #include "logs_int.h"
 
+#define CLEARS_PER_FLAG 8u
+
 /* Tag 0: not submitted (after a reset, or a failed resubmission). */
 struct umark {
 	uint64_t tag;
+	uint32_t type;		/* DM_ULOG_MARK_REGION or DM_ULOG_CLEAR_REGION */
 	uint32_t n;
 	uint64_t regions[ULOG_MAX_REGIONS];
 };
@@ -56,8 +72,26 @@ static int umarks_reserve(struct mlog *m)
 	return 0;
 }
 
-int mlog_marks_track(struct mlog *m, uint64_t tag, const uint64_t *w,
-		     uint32_t n)
+/* Order-preserving: resubmission follows the array. */
+static void umark_remove(struct mlog *m, size_t i)
+{
+	memmove(&m->umarks[i], &m->umarks[i + 1],
+		(m->n_umarks - i - 1) * sizeof(m->umarks[0]));
+	m->n_umarks--;
+}
+
+bool mlog_marks_flag_clear(struct mlog *m)
+{
+	return ++m->clears_unflagged >= CLEARS_PER_FLAG;
+}
+
+void mlog_marks_flagged_sent(struct mlog *m)
+{
+	m->clears_unflagged = 0;
+}
+
+int mlog_marks_track(struct mlog *m, uint64_t tag, uint32_t type,
+		     const uint64_t *w, uint32_t n)
 {
 	struct umark *u;
 
@@ -65,6 +99,7 @@ int mlog_marks_track(struct mlog *m, uint64_t tag, const uint64_t *w,
 		return -ENOMEM;
 	u = &m->umarks[m->n_umarks++];
 	u->tag = tag;
+	u->type = type;
 	u->n = n;
 	memcpy(u->regions, w, n * sizeof(*w));
 	return 0;
@@ -73,18 +108,28 @@ int mlog_marks_track(struct mlog *m, uint64_t tag, const uint64_t *w,
 bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag)
 {
 	for (size_t i = 0; i < m->n_umarks; i++)
-		if (!m->umarks[i].tag || m->umarks[i].tag < tag)
+		if (m->umarks[i].type == DM_ULOG_MARK_REGION &&
+		    (!m->umarks[i].tag || m->umarks[i].tag < tag))
 			return true;
 	return false;
+}
+
+size_t mlog_marks_unstable(const struct mlog *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_umarks; i++)
+		n += m->umarks[i].type == DM_ULOG_MARK_REGION;
+	return n;
 }
 
 void mlog_marks_forget(struct mlog *m, uint64_t tag)
 {
 	for (size_t i = 0; i < m->n_umarks; i++) {
-		if (m->umarks[i].tag != tag)
-			continue;
-		m->umarks[i] = m->umarks[--m->n_umarks];
-		return;
+		if (m->umarks[i].tag == tag) {
+			umark_remove(m, i);
+			return;
+		}
 	}
 }
 
@@ -94,8 +139,8 @@ bool mlog_marks_covered(struct mlog *m, uint64_t tag)
 
 	for (size_t i = 0; i < m->n_umarks;) {
 		if (m->umarks[i].tag && m->umarks[i].tag <= tag) {
-			m->umarks[i] = m->umarks[--m->n_umarks];
-			any = true;
+			any |= m->umarks[i].type == DM_ULOG_MARK_REGION;
+			umark_remove(m, i);
 		} else {
 			i++;
 		}
@@ -112,32 +157,35 @@ void mlog_marks_reset(struct mlog *m)
 void mlog_marks_resubmit(struct mlog *m)
 {
 	struct logs *ls = m->ls;
-	size_t again = 0;
+	size_t again[2] = { 0, 0 };
 
 	for (size_t i = 0; i < m->n_umarks; i++) {
 		struct umark *u = &m->umarks[i];
+		bool mark = u->type == DM_ULOG_MARK_REGION;
 		uint64_t tag;
 		int r;
 
 		if (u->tag)
 			continue;
 		tag = ++ls->next_tag;
-		r = ls->t->submit(m->g, tag, DM_ULOG_MARK_REGION |
-				  GROUP_OP_F_ACKED, u->regions, u->n);
+		/* Flagged, so each leaves the list once held everywhere. */
+		r = ls->t->submit(m->g, tag, u->type | GROUP_OP_F_ACKED,
+				  u->regions, u->n);
 		if (r < 0) {
 			/* Stays unsent: FLUSHes keep waiting, and the next
 			 * reset tries again. */
-			log_err("%s: cannot submit a mark again: %s", m->uuid,
-				strerror(-r));
+			log_err("%s: cannot submit a %s again: %s", m->uuid,
+				mark ? "mark" : "clear", strerror(-r));
 			continue;
 		}
 		u->tag = tag;
 		ls->ops_submitted++;
-		again++;
+		again[!mark]++;
 	}
-	if (again)
-		log_warn("%s: %zu marks not known to every member before the "
-			 "group started over: submitted again", m->uuid, again);
+	if (again[0] || again[1])
+		log_warn("%s: %zu marks and %zu clears not known to every "
+			 "member before the group started over: submitted "
+			 "again", m->uuid, again[0], again[1]);
 }
 
 void mlog_marks_free(struct mlog *m)

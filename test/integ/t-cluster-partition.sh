@@ -17,9 +17,15 @@
 #    none (its journal's count of flushed marks is the same before and after
 #    a stretch in which the majority made progress), with requests pending in
 #    its daemon;
+#  - node 3 marked region SPARE (the last) before the cut and clears it
+#    while cut off: the CLEAR is answered at once but only queued, and node
+#    3's side, which has the higher node ids, folds into the majority's
+#    state and joins again with the queue dropped;
 #  - the link comes back: the partitions merge (conservatively: the regions
 #    each side held out of sync are out of sync after it) and a resync from
-#    node 1 recovers them; node 3 is quorate again and its waiting writes
+#    node 1 recovers them; node 3 sends its clear again, so SPARE ends clean
+#    on every node (a clear lost there would leave node 3's mark for good
+#    and the region could never be recovered); node 3 is quorate again and its waiting writes
 #    complete; all writers stop with no violation, verify passes on every
 #    node and the three replicas are identical.
 # Exit: 0 pass, 1 fail, 77 skip.
@@ -51,6 +57,15 @@ p_wait_members() {
 	done
 }
 
+# p_wait_clean I LOG REGION WANT: node I's IS_CLEAN of REGION becomes WANT.
+p_wait_clean() {
+	local end=$((SECONDS + 60)) v
+	until v=$(c_ksim "$1" "$2" query is_clean "$3") && [ "$v" = "$4" ]; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: region $3 is_clean ${v:-?}, want $4"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
 # p_wait_folded LOG [SECONDS]: a member folded the other partition's state
 # of LOG into its own (the daemon logs it; no other event tells).
 p_wait_folded() {
@@ -67,6 +82,11 @@ p_wait_folded() {
 
 c_cluster_synced 3 || exit 1
 
+SPARE=$((C_REGIONS - 1))	# no writer's
+for lg in core disk; do
+	out=$(c_ksim 3 "$lg" query mark $SPARE 2>&1) || c_die "$lg: mark $SPARE: $out"
+	for i in 1 2 3; do p_wait_clean "$i" "$lg" $SPARE 0 || exit 1; done
+done
 c_writers_overlap
 for lg in core disk; do c_wait_progress "$lg" 3 30 "${lg}3" || exit 1; done
 
@@ -111,6 +131,10 @@ for lg in core disk; do
 	h_log "$lg: node 3 stalled at ${base[$lg]} flushed marks, $p requests pending"
 done
 [ "$(p_quorate 3)" = false ] || c_die "node 3's daemon quorate while cut off"
+for lg in core disk; do
+	out=$(c_ksim 3 "$lg" query clear $SPARE 2>&1) ||
+		c_die "$lg: node 3's CLEAR_REGION not answered while cut off: $out"
+done
 h_cmirrorctl 3 status >&2
 
 h_heal 3 || c_die "cannot heal node 3"
@@ -133,6 +157,10 @@ for lg in core disk; do c_wait_progress "$lg" 3 10 "${lg}3" 60 || exit 1; done
 for lg in core disk; do
 	for i in 1 2 3; do c_wait_progress "$lg" "$i" 20 "$lg$i" || exit 1; done
 done
+for lg in core disk; do
+	for i in 1 2 3; do p_wait_clean "$i" "$lg" $SPARE 1 || exit 1; done
+done
+h_log "node 3's clear made while cut off reached every node"
 for lg in core disk; do
 	for i in 1 2 3; do
 		kill -TERM "${C_PID[$lg$i]}"
