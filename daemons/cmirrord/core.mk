@@ -15,3 +15,12 @@ cpg_bench_SOURCES = bench/cpg_bench.c
 cpg_bench_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) -O2
 cpg_bench_LDADD = $(CPG_LIBS)
 EXTRA_DIST += test/fuzz/run.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += test_logs_marks
+TESTS += test_logs_marks
+test_logs_marks_SOURCES = test/unit/test_logs_marks.c \
+	daemons/cmirrord/logs_marks.c
+test_logs_marks_CFLAGS = $(UNITTEST_FLAGS)
+test_logs_marks_LDADD = $(CMOCKA_LIBS)
+endif

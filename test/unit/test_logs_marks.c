@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for our ops answered before they are stable (daemons/
+ * cmirrord/logs_marks.c): MARKs and early-answered CLEARs are kept in
+ * submission order until a stable op of ours covers them, only MARKs hold
+ * a FLUSH, and after the group starts over they are submitted again in the
+ * order the kernel sent them.  The transport is a fake that records what
+ * is submitted.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "logging.h"
+#include "logs_int.h"
+
+/* ---- stubs ---- */
+void log_msg(int prio, const char *fmt, ...)
+{
+	(void)prio;
+	(void)fmt;
+}
+
+struct sent {
+	uint64_t tag;
+	uint32_t type;
+	uint32_t n;
+	uint64_t first;
+};
+static struct sent sent[32];
+static size_t nsent;
+static int submit_error;
+
+static int fk_submit(struct group *g, uint64_t tag, uint32_t type,
+		     const uint64_t *words, uint32_t nwords)
+{
+	(void)g;
+	if (submit_error)
+		return submit_error;
+	assert_true(nsent < 32);
+	sent[nsent].tag = tag;
+	sent[nsent].type = type;
+	sent[nsent].n = nwords;
+	sent[nsent].first = nwords ? words[0] : UINT64_MAX;
+	nsent++;
+	return 0;
+}
+
+/* ---- fixture ---- */
+struct fx {
+	struct group_transport t;
+	struct logs ls;
+	struct mlog m;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->t.submit = fk_submit;
+	f->ls.t = &f->t;
+	f->ls.next_tag = 100;
+	f->m.ls = &f->ls;
+	strcpy(f->m.uuid, "u");
+	nsent = 0;
+	submit_error = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	mlog_marks_free(&f->m);
+	free(f);
+	return 0;
+}
+
+static void track(struct mlog *m, uint64_t tag, uint32_t type, uint64_t r)
+{
+	assert_int_equal(mlog_marks_track(m, tag, type, &r, 1), 0);
+}
+
+/* ---- tests ---- */
+
+static void test_only_marks_hold_a_flush(void **state)
+{
+	struct fx *f = *state;
+
+	track(&f->m, 5, DM_ULOG_CLEAR_REGION, 1);
+	assert_false(mlog_marks_pending_before(&f->m, UINT64_MAX));
+	assert_int_equal(mlog_marks_unstable(&f->m), 0);
+	track(&f->m, 6, DM_ULOG_MARK_REGION, 2);
+	assert_true(mlog_marks_pending_before(&f->m, 7));
+	assert_false(mlog_marks_pending_before(&f->m, 6));
+	assert_int_equal(mlog_marks_unstable(&f->m), 1);
+}
+
+static void test_stable_op_covers_earlier_ones(void **state)
+{
+	struct fx *f = *state;
+
+	track(&f->m, 5, DM_ULOG_MARK_REGION, 1);
+	track(&f->m, 6, DM_ULOG_CLEAR_REGION, 1);
+	track(&f->m, 8, DM_ULOG_MARK_REGION, 2);
+	/* A clear alone removed: no mark, so no FLUSH to wake. */
+	assert_true(mlog_marks_covered(&f->m, 6));
+	assert_int_equal(f->m.n_umarks, 1);
+	assert_false(mlog_marks_covered(&f->m, 7));
+	assert_true(mlog_marks_pending_before(&f->m, 9));
+	assert_true(mlog_marks_covered(&f->m, 8));
+	assert_int_equal(f->m.n_umarks, 0);
+
+	track(&f->m, 10, DM_ULOG_CLEAR_REGION, 3);
+	assert_false(mlog_marks_covered(&f->m, 10));
+	assert_int_equal(f->m.n_umarks, 0);
+}
+
+static void test_resubmit_keeps_the_kernels_order(void **state)
+{
+	struct fx *f = *state;
+
+	/* mark 1, clear 1, mark 1 again, clear 2: the order matters (a clear
+	 * after the second mark would drop a mark the kernel holds). */
+	track(&f->m, 5, DM_ULOG_MARK_REGION, 1);
+	track(&f->m, 6, DM_ULOG_CLEAR_REGION, 1);
+	track(&f->m, 7, DM_ULOG_MARK_REGION, 1);
+	track(&f->m, 8, DM_ULOG_CLEAR_REGION, 2);
+	mlog_marks_forget(&f->m, 6);	/* removal from the middle */
+	track(&f->m, 9, DM_ULOG_CLEAR_REGION, 1);
+	mlog_marks_reset(&f->m);
+	assert_true(mlog_marks_pending_before(&f->m, 1));
+	mlog_marks_resubmit(&f->m);
+	assert_int_equal(nsent, 4);
+	assert_int_equal(sent[0].type,
+			 DM_ULOG_MARK_REGION | GROUP_OP_F_ACKED);
+	assert_int_equal(sent[1].type,
+			 DM_ULOG_MARK_REGION | GROUP_OP_F_ACKED);
+	assert_int_equal(sent[2].type,
+			 DM_ULOG_CLEAR_REGION | GROUP_OP_F_ACKED);
+	assert_int_equal(sent[2].first, 2);
+	assert_int_equal(sent[3].type,
+			 DM_ULOG_CLEAR_REGION | GROUP_OP_F_ACKED);
+	assert_int_equal(sent[3].first, 1);
+	for (size_t i = 1; i < nsent; i++)
+		assert_true(sent[i].tag > sent[i - 1].tag);
+	assert_true(sent[0].tag > 100);
+	/* Their new tags are what stability covers now. */
+	assert_true(mlog_marks_covered(&f->m, sent[3].tag));
+	assert_int_equal(f->m.n_umarks, 0);
+}
+
+static void test_failed_resubmission_waits_for_the_next_reset(void **state)
+{
+	struct fx *f = *state;
+
+	track(&f->m, 5, DM_ULOG_MARK_REGION, 1);
+	track(&f->m, 6, DM_ULOG_CLEAR_REGION, 2);
+	mlog_marks_reset(&f->m);
+	submit_error = -ENOTCONN;
+	mlog_marks_resubmit(&f->m);
+	assert_int_equal(nsent, 0);
+	/* Unsent: no stable tag covers them, FLUSHes keep waiting. */
+	assert_false(mlog_marks_covered(&f->m, UINT64_MAX - 1));
+	assert_true(mlog_marks_pending_before(&f->m, 1));
+	submit_error = 0;
+	mlog_marks_resubmit(&f->m);
+	assert_int_equal(nsent, 2);
+	assert_int_equal(sent[1].first, 2);
+}
+
+static void test_every_eighth_clear_is_flagged(void **state)
+{
+	struct fx *f = *state;
+	int flagged = 0;
+
+	for (int i = 0; i < 7; i++)
+		flagged += mlog_marks_flag_clear(&f->m);
+	assert_int_equal(flagged, 0);
+	assert_true(mlog_marks_flag_clear(&f->m));
+	mlog_marks_flagged_sent(&f->m);
+	/* Any flagged op of ours starts the count again. */
+	for (int i = 0; i < 5; i++)
+		assert_false(mlog_marks_flag_clear(&f->m));
+	mlog_marks_flagged_sent(&f->m);
+	for (int i = 0; i < 7; i++)
+		assert_false(mlog_marks_flag_clear(&f->m));
+	assert_true(mlog_marks_flag_clear(&f->m));
+}
+
+static void test_too_many_regions_refused(void **state)
+{
+	struct fx *f = *state;
+	uint64_t w[ULOG_MAX_REGIONS + 1] = { 0 };
+
+	assert_int_equal(mlog_marks_track(&f->m, 5, DM_ULOG_MARK_REGION, w,
+					  ULOG_MAX_REGIONS + 1), -ENOMEM);
+	assert_int_equal(f->m.n_umarks, 0);
+	assert_int_equal(mlog_marks_track(&f->m, 5, DM_ULOG_MARK_REGION, w,
+					  ULOG_MAX_REGIONS), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_only_marks_hold_a_flush,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stable_op_covers_earlier_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_resubmit_keeps_the_kernels_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failed_resubmission_waits_for_the_next_reset,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_every_eighth_clear_is_flagged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_regions_refused,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
