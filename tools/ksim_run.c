@@ -2,13 +2,14 @@
 /*
  * The write workload and the resync loop, in dm-raid1's order:
  *   write:  IN_SYNC per region; if not in sync IS_REMOTE_RECOVERING (yes:
- *           defer the write and try later); mark (MARK_REGION + FLUSH, or
+ *           defer the write and try later); wait for the region locks
+ *           once; mark (MARK_REGION + FLUSH, or
  *           marks inside FLUSH with integrated_flush); write the legs under
  *           the region lock (both if in sync, leg0 only if not: the nosync
  *           write); CLEAR_REGION (+ FLUSH, or the kernel's delayed FLUSH
  *           3 s later in integrated mode).
- *   resync: GET_RESYNC_WORK -> copy leg0 to leg1 under the lock ->
- *           SET_REGION_SYNC(r, 1) -> CLEAR_REGION(r) (+ FLUSH).
+ *   resync: GET_RESYNC_WORK -> under the region lock: copy leg0 to leg1,
+ *           SET_REGION_SYNC(r, 1), CLEAR_REGION(r) (+ FLUSH).
  * A local check asks IS_CLEAN for a region we hold marked: it must be 0.
  */
 #include "config.h"
@@ -153,6 +154,25 @@ static int release_held(struct ksim *k, unsigned keep)
 	return 0;
 }
 
+/*
+ * Wait out a recovery of these regions that is still between its
+ * SET_REGION_SYNC and its CLEAR (ksim_resync_step() holds the region lock
+ * over both).  A kernel's region hash orders them for its own writes; two
+ * simulator processes of one node need this, or the recovery's clear could
+ * follow the writer's mark and drop it (marks are per node).
+ */
+static int lock_barrier(struct ksim *k, const struct kwrite *w)
+{
+	for (unsigned i = 0; i < w->n; i++) {
+		int r = ksim_lock_region(k, w->regs[i], true);
+
+		(void)ksim_lock_region(k, w->regs[i], false);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* 1 = done, 0 = deferred (a region is being recovered elsewhere), -errno. */
 static int try_write(struct ksim *k, struct kwrite *w)
 {
@@ -190,6 +210,9 @@ static int try_write(struct ksim *k, struct kwrite *w)
 			return r;
 		insync[i] = v == 1;
 	}
+	r = lock_barrier(k, w);
+	if (r < 0)
+		return r;
 	rebuilds = k->c.reconnects;
 	r = send_marks(k, w->regs, w->n);
 	if (r < 0)
@@ -266,20 +289,25 @@ int ksim_resync_step(struct ksim *k)
 		k->c.violations++;
 		return 0;
 	}
+	/* The lock is held until the CLEAR is answered: a writer of this
+	 * node (another process here, one region hash in a kernel) that sees
+	 * the region in sync waits for it before marking, so the recovery's
+	 * clear cannot land after its mark (lock_barrier()). */
 	r = ksim_lock_region(k, reg, true);
 	if (r == 0)
 		r = ksim_copy_region(k, reg);
+	if (r == 0) {
+		ksim_journal(k, 'R', reg);
+		ulog_put_u64(out, reg);
+		ulog_put_u64(out + 8, 1);
+		r = ksim_request(k, DM_ULOG_SET_REGION_SYNC, out, 16, NULL, 0,
+				 NULL);
+	}
+	if (r == 0) {
+		k->c.resynced++;
+		r = send_clears(k, &reg, 1);
+	}
 	(void)ksim_lock_region(k, reg, false);
-	if (r < 0)
-		return r;
-	ksim_journal(k, 'R', reg);
-	ulog_put_u64(out, reg);
-	ulog_put_u64(out + 8, 1);
-	r = ksim_request(k, DM_ULOG_SET_REGION_SYNC, out, 16, NULL, 0, NULL);
-	if (r < 0)
-		return r;
-	k->c.resynced++;
-	r = send_clears(k, &reg, 1);
 	return r < 0 ? r : 1;
 }
 
