@@ -28,6 +28,8 @@
 #   fuzz:NAME       test/fuzz/run.sh, short runs
 # Logs: build/test-logs/STEP.log (integration: build/integ-logs/).
 # Env: CI=true -> no colour, make V=1, whole logs of failing steps.
+#   RANDOM_SEEDS (t-cluster-random, default "1 2 3"); SAN_RANDOM_SEEDS
+#   the same for its ASan run (default 4).
 # Exit: 0 if nothing failed, 1 otherwise.  The last line printed is always
 #   cmirrord-tests: P passed, F failed, S skipped
 #   (the line before it gives the wall time: "cmirrord tests took T s")
@@ -39,12 +41,14 @@ set -u
 if [ -n "${SAN_INTEG_TESTS:-}" ]; then
 	read -r -a SAN_INTEG <<<"$SAN_INTEG_TESTS"
 else
-	# Every test that runs daemons, but the long seeded one (t-cluster-
-	# random: scripts/soak.sh runs it with any build).
+	# Every test that runs cmirrord (t-netns-smoke runs corosync only).
+	# t-cluster-random runs one seed here, another than the plain run's
+	# (SAN_RANDOM_SEEDS).
 	SAN_INTEG=('t-solo-*' 't-badframes' 't-cluster-basic' 't-cluster-crash'
 		't-cluster-join' 't-cluster-partition' 't-cluster-quorum'
 		't-cluster-marks' 't-cluster-restart' 't-cluster-slot' 't-cluster-writer'
-		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control')
+		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control' 't-demo'
+		't-ops-config' 't-ops-install' 't-cluster-random')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -395,6 +399,7 @@ main() {
 		# (test/integ/lib.sh scans the logs at teardown).
 		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+		RANDOM_SEEDS=${SAN_RANDOM_SEEDS:-4} \
 			integ_suite integ-asan "$BS" "${SAN_INTEG[@]}"
 	fi
 	if [ $quick = 0 ]; then
