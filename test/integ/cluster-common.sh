@@ -134,6 +134,16 @@ c_wlines() {
 	echo "${n:-0}"
 }
 
+# c_wait_clean I LOG REGION WANT: node I's IS_CLEAN of REGION becomes WANT
+# (bounded poll: no event tells).
+c_wait_clean() {
+	local end=$((SECONDS + 60)) v
+	until v=$(c_ksim "$1" "$2" query is_clean "$3") && [ "$v" = "$4" ]; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: region $3 is_clean ${v:-?}, want $4"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
 # c_wait_progress LOG NODE N TAG [SECONDS]: node NODE's simulator TAG has
 # flushed N more marks (there is no event to wait on: bounded poll of its
 # journal), while it still runs.

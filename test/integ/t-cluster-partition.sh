@@ -57,15 +57,6 @@ p_wait_members() {
 	done
 }
 
-# p_wait_clean I LOG REGION WANT: node I's IS_CLEAN of REGION becomes WANT.
-p_wait_clean() {
-	local end=$((SECONDS + 60)) v
-	until v=$(c_ksim "$1" "$2" query is_clean "$3") && [ "$v" = "$4" ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: region $3 is_clean ${v:-?}, want $4"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 # p_wait_folded LOG [SECONDS]: a member folded the other partition's state
 # of LOG into its own (the daemon logs it; no other event tells).
 p_wait_folded() {
@@ -85,7 +76,7 @@ c_cluster_synced 3 || exit 1
 SPARE=$((C_REGIONS - 1))	# no writer's
 for lg in core disk; do
 	out=$(c_ksim 3 "$lg" query mark $SPARE 2>&1) || c_die "$lg: mark $SPARE: $out"
-	for i in 1 2 3; do p_wait_clean "$i" "$lg" $SPARE 0 || exit 1; done
+	for i in 1 2 3; do c_wait_clean "$i" "$lg" $SPARE 0 || exit 1; done
 done
 c_writers_overlap
 for lg in core disk; do c_wait_progress "$lg" 3 30 "${lg}3" || exit 1; done
@@ -158,7 +149,7 @@ for lg in core disk; do
 	for i in 1 2 3; do c_wait_progress "$lg" "$i" 20 "$lg$i" || exit 1; done
 done
 for lg in core disk; do
-	for i in 1 2 3; do p_wait_clean "$i" "$lg" $SPARE 1 || exit 1; done
+	for i in 1 2 3; do c_wait_clean "$i" "$lg" $SPARE 1 || exit 1; done
 done
 h_log "node 3's clear made while cut off reached every node"
 for lg in core disk; do

@@ -62,22 +62,13 @@ q_disk_writes() {
 	h_cmirrorctl "$1" log "${C_UUID[disk]}" | sed -n 's/.* writes \([0-9]*\) .*/\1/p'
 }
 
-# q_wait_clean I LOG REGION WANT: node I's IS_CLEAN of REGION becomes WANT.
-q_wait_clean() {
-	local end=$((SECONDS + 60)) v
-	until v=$(c_ksim "$1" "$2" query is_clean "$3") && [ "$v" = "$4" ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: region $3 is_clean ${v:-?}, want $4"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 c_cluster_synced 3 || exit 1
 
 # The writer keeps off SPARE, which node 1 marks and clears by hand.
 SPARE=$((C_REGIONS - 1))
 for lg in core disk; do
 	out=$(c_ksim 1 "$lg" query mark $SPARE 2>&1) || c_die "$lg: mark $SPARE: $out"
-	for i in 1 2 3; do q_wait_clean "$i" "$lg" $SPARE 0 || exit 1; done
+	for i in 1 2 3; do c_wait_clean "$i" "$lg" $SPARE 0 || exit 1; done
 	c_ksim_bg 1 "$lg" "${lg}1" --seed 1 run --no-up --writes 0 --burst 3 \
 		--regions 0:$((SPARE - 1)) --mode mark --no-resync
 done
@@ -135,7 +126,7 @@ for lg in core disk; do
 done
 h_log "quorum is back, the groups have 3 members again"
 for lg in core disk; do
-	for i in 1 2 3; do q_wait_clean "$i" "$lg" $SPARE 1 || exit 1; done
+	for i in 1 2 3; do c_wait_clean "$i" "$lg" $SPARE 1 || exit 1; done
 done
 h_log "the held clears reached every node"
 
