@@ -8,7 +8,8 @@
  *              for an in-sync region sends writes to one leg only);
  *   ORDERED    submitted to the group and answered from our own delivery,
  *              after every member has applied it in the same order
- *              (CLEAR_REGION: once queued, ULOG_F_ANSWER_QUEUED);
+ *              (CLEAR_REGION: once queued, ULOG_F_ANSWER_QUEUED, unless
+ *              too many are not yet stable: logs_marks.c);
  *   LIFECYCLE  CTR/DTR/GET_REGION_SIZE are local to the table;
  *              RESUME joins the group, then goes through it like
  *              PRESUSPEND and POSTSUSPEND.
@@ -125,13 +126,15 @@ static uint32_t payload_to_words(const struct pending *pd, uint64_t *w)
 	return n;
 }
 
-static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
+/* early: the request is answered once queued (CLEAR_REGION, route()). */
+static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd,
+			  bool early)
 {
 	uint64_t w[GROUP_MAX_OP_WORDS];
 	uint32_t n = payload_to_words(pd, w);
 	uint32_t type = pd->req.type;
 	bool mark = type == DM_ULOG_MARK_REGION, marks_wait, flag;
-	bool track = mark || type == DM_ULOG_CLEAR_REGION;
+	bool track = mark || early;
 	int r;
 
 	pd->tag = ++ls->next_tag;
@@ -143,12 +146,13 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd)
 	 * own stability (logs_marks.c).  A FLUSH after clears alone enables
 	 * no write.  CLEARs are answered before delivery: tracked, and now
 	 * and then flagged so that the tracking ends (logs_marks.c). */
-	pd->acked = type == DM_ULOG_FLUSH &&
-		    (pd->req.data_size || m->marks_unflushed);
+	pd->acked = (type == DM_ULOG_FLUSH &&
+		     (pd->req.data_size || m->marks_unflushed)) ||
+		    (type == DM_ULOG_CLEAR_REGION && !early);
 	marks_wait = type == DM_ULOG_FLUSH && !pd->acked &&
 		     mlog_marks_pending_before(m, UINT64_MAX);
 	flag = pd->acked || marks_wait || mark ||
-	       (type == DM_ULOG_CLEAR_REGION && mlog_marks_flag_clear(m));
+	       (early && mlog_marks_flag_clear(m));
 	if (track && mlog_marks_track(m, pd->tag, type, w, n) < 0)
 		return -ENOMEM;
 	r = ls->t->submit(m->g, pd->tag, type | (flag ? GROUP_OP_F_ACKED : 0),
@@ -213,14 +217,18 @@ static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 		free(pd);
 		return;
 	}
-	if (d->flags & ULOG_F_ANSWER_QUEUED) {
+	/* With too many such clears not yet held by every member (one
+	 * member is not acknowledging), the next waits until it is held:
+	 * memory stays bounded, and a member that stalls writes stalls
+	 * recovery as well. */
+	if ((d->flags & ULOG_F_ANSWER_QUEUED) && mlog_marks_room_for_clear(m)) {
 		/* Refuse here what every member would refuse on delivery:
 		 * the answer cannot wait for it. */
 		r = rlog_check_regions(m->rl, pd->data, pd->req.data_size);
 		if (r < 0)
 			log_err("%s: %s with a region out of range", m->uuid,
 				ulog_type_name(pd->req.type));
-		else if ((r = submit_pending(ls, m, pd)) < 0)
+		else if ((r = submit_pending(ls, m, pd, true)) < 0)
 			log_err("%s: cannot submit %s: %s", m->uuid,
 				ulog_type_name(pd->req.type), strerror(-r));
 		/* Our delivery finds no pending request for the tag. */
@@ -229,7 +237,7 @@ static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 		return;
 	}
 	pending_append(m, pd);
-	r = submit_pending(ls, m, pd);
+	r = submit_pending(ls, m, pd, false);
 	if (r < 0) {
 		log_err("%s: cannot submit %s: %s", m->uuid,
 			ulog_type_name(pd->req.type), strerror(-r));

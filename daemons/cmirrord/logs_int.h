@@ -82,6 +82,7 @@ struct mlog {
 	struct umark *umarks;
 	size_t n_umarks, cap_umarks;
 	unsigned clears_unflagged;	/* CLEARs since our last flagged op */
+	size_t n_uclears;		/* CLEARs in umarks */
 	bool quorate;
 	uint32_t members[LOGS_MAX_MEMBERS];
 	size_t nmembers;
@@ -147,6 +148,9 @@ void logs_core_quorum(void *ctx, bool quorate);
  * stable (tag, type, regions): 0 or -ENOMEM. */
 int mlog_marks_track(struct mlog *m, uint64_t tag, uint32_t type,
 		     const uint64_t *w, uint32_t n);
+/* May one more CLEAR be answered before it is stable (the list is
+ * bounded)? */
+bool mlog_marks_room_for_clear(const struct mlog *m);
 /* Is the CLEAR about to be sent the one to flag? */
 bool mlog_marks_flag_clear(struct mlog *m);
 void mlog_marks_flagged_sent(struct mlog *m);	/* a flagged op went out */

@@ -34,7 +34,8 @@
  * acknowledgements to every write and resync step); a stable op of ours
  * covers them, and every CLEARS_PER_FLAG-th CLEAR with no flagged op of
  * ours after it is flagged, so the list stays short on a node that only
- * resyncs or clears.
+ * resyncs or clears.  While a member does not acknowledge at all, the
+ * list is bounded (CLEARS_MAX): further CLEARs are answered once stable.
  */
 #include "config.h"
 
@@ -47,6 +48,9 @@
 #include "logs_int.h"
 
 #define CLEARS_PER_FLAG 8u
+/* Bound of the early-answered CLEARs kept (~280 KiB a log); it is reached
+ * only while a member does not acknowledge (logs.c: route()). */
+#define CLEARS_MAX 1024u
 
 /* Tag 0: not submitted (after a reset, or a failed resubmission). */
 struct umark {
@@ -75,9 +79,15 @@ static int umarks_reserve(struct mlog *m)
 /* Order-preserving: resubmission follows the array. */
 static void umark_remove(struct mlog *m, size_t i)
 {
+	m->n_uclears -= m->umarks[i].type == DM_ULOG_CLEAR_REGION;
 	memmove(&m->umarks[i], &m->umarks[i + 1],
 		(m->n_umarks - i - 1) * sizeof(m->umarks[0]));
 	m->n_umarks--;
+}
+
+bool mlog_marks_room_for_clear(const struct mlog *m)
+{
+	return m->n_uclears < CLEARS_MAX;
 }
 
 bool mlog_marks_flag_clear(struct mlog *m)
@@ -102,6 +112,7 @@ int mlog_marks_track(struct mlog *m, uint64_t tag, uint32_t type,
 	u->type = type;
 	u->n = n;
 	memcpy(u->regions, w, n * sizeof(*w));
+	m->n_uclears += type == DM_ULOG_CLEAR_REGION;
 	return 0;
 }
 
@@ -192,5 +203,5 @@ void mlog_marks_free(struct mlog *m)
 {
 	free(m->umarks);
 	m->umarks = NULL;
-	m->n_umarks = m->cap_umarks = 0;
+	m->n_umarks = m->cap_umarks = m->n_uclears = 0;
 }

@@ -197,6 +197,32 @@ static void test_every_eighth_clear_is_flagged(void **state)
 	assert_true(mlog_marks_flag_clear(&f->m));
 }
 
+static void test_clears_kept_are_bounded(void **state)
+{
+	struct fx *f = *state;
+	uint64_t tag = 1;
+
+	track(&f->m, tag++, DM_ULOG_MARK_REGION, 0);
+	while (mlog_marks_room_for_clear(&f->m)) {
+		track(&f->m, tag, DM_ULOG_CLEAR_REGION, tag % 64);
+		tag++;
+		assert_true(tag < 100000);
+	}
+	/* Marks do not count against it, and it is far above what one
+	 * acknowledgement round trip leaves in the list. */
+	assert_true(f->m.n_umarks - 1 >= 64);
+	mlog_marks_forget(&f->m, tag - 1);
+	assert_true(mlog_marks_room_for_clear(&f->m));
+	track(&f->m, tag++, DM_ULOG_CLEAR_REGION, 1);
+	assert_false(mlog_marks_room_for_clear(&f->m));
+	/* The mark went with the first half. */
+	assert_true(mlog_marks_covered(&f->m, tag / 2));
+	assert_true(mlog_marks_room_for_clear(&f->m));
+	assert_false(mlog_marks_covered(&f->m, tag));
+	assert_int_equal(f->m.n_umarks, 0);
+	assert_int_equal(f->m.n_uclears, 0);
+}
+
 static void test_too_many_regions_refused(void **state)
 {
 	struct fx *f = *state;
@@ -223,6 +249,8 @@ int main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_every_eighth_clear_is_flagged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clears_kept_are_bounded,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_regions_refused,
 						setup, teardown),
 	};
