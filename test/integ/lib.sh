@@ -473,6 +473,17 @@ h_teardown() {
 				"$H_ARTIFACTS/n$i/" 2>/dev/null
 		done
 	fi
+	# A failed run's simulator outputs and journals (cluster-common.sh):
+	# a VIOLATION line is only in a simulator's stderr.
+	if [ "$rc" != 0 ] && [ -n "${H_ARTIFACTS:-}" ]; then
+		mkdir -p "$H_ARTIFACTS/ksim"
+		cp -p "$H_DIR"/ksim-*.out "$H_DIR"/ksim-*.err "$H_ARTIFACTS/ksim/" 2>/dev/null
+		for f in "$H_DIR"/state-*/journal.*; do
+			[ -f "$f" ] || continue
+			p=${f%/*}
+			cp -p "$f" "$H_ARTIFACTS/ksim/${p##*/state-}-${f##*/}"
+		done
+	fi
 	# Whatever is left (holders, background h_exec of the test): by pid.
 	for i in $(seq "$H_N"); do h__del_ns "$(h_ns "$i")"; done
 	h__del_ns "${H_RUN}-br"

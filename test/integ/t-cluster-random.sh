@@ -393,17 +393,8 @@ f_slot() {
 
 # ---- one seed --------------------------------------------------------------
 
-r_on_exit() {	# keep the simulators' outputs and journals of a failed run
+r_on_exit() {	# (h_teardown keeps the simulators' files of a failed run)
 	local rc=$?
-	if [ "$rc" != 0 ] && [ -n "$R_ARTS" ] && [ -n "$H_RUN" ]; then
-		mkdir -p "$H_ARTIFACTS/ksim"
-		cp -p "$H_DIR"/ksim-*.out "$H_DIR"/ksim-*.err "$H_ARTIFACTS/ksim/" 2>/dev/null
-		for lg in core disk; do
-			for f in "$H_DIR/state-$lg"/journal.*; do
-				[ -f "$f" ] && cp -p "$f" "$H_ARTIFACTS/ksim/$lg-${f##*/}"
-			done
-		done
-	fi
 	[ "$rc" = 0 ] || h_log "FAILED: seed=$SEED at fault '$FAULT' (reproduce: RANDOM_SEEDS=$SEED RANDOM_FAULTS=$K)"
 	(exit "$rc")
 	h__on_exit
