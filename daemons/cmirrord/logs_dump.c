@@ -93,6 +93,7 @@ static void text_log(struct out *o, const struct logs *ls,
 {
 	uint32_t rnode = 0;
 	uint64_t rr = recovering_region(m, &rnode);
+	size_t unstable;
 
 	outf(o, "log %s\n  type %s  region_size %" PRIu64 "  regions %" PRIu64
 	     "\n", m->uuid, kind_name(m), m->p.region_size, m->p.region_count);
@@ -118,9 +119,10 @@ static void text_log(struct out *o, const struct logs *ls,
 		outf(o, "  recovering region %" PRIu64 " (node %u)\n", rr,
 		     rnode);
 	outf(o, "  pending requests %zu\n", count_pending(m));
-	if (mlog_marks_unstable(m))
+	unstable = mlog_marks_unstable(m);
+	if (unstable)
 		outf(o, "  marks not yet held by every member %zu\n",
-		     mlog_marks_unstable(m));
+		     unstable);
 	/* What each waits for: a request that stays here is a stuck mirror. */
 	for (const struct pending *pd = m->pending; pd; pd = pd->next)
 		outf(o, "    %s seq %u conn %" PRIu64 " %s\n",
@@ -163,7 +165,8 @@ static void json_log(struct out *o, const struct logs *ls,
 		outf(o, ",\"recovering\":{\"region\":%" PRIu64
 		     ",\"node\":%u}", rr, rnode);
 	outf(o, ",\"digest\":\"%08x\",\"pending\":%zu,\"marks_unstable\":%zu}",
-	     m->rl ? rlog_digest(m->rl) : 0, count_pending(m), mlog_marks_unstable(m));
+	     m->rl ? rlog_digest(m->rl) : 0, count_pending(m),
+	     mlog_marks_unstable(m));
 }
 
 int logs_dump(const struct logs *ls, char *buf, size_t len)
