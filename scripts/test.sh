@@ -87,6 +87,7 @@ LOGS=$B/test-logs
 mkdir -p "$LOGS" || exit 1
 T0=$SECONDS
 R_NAME=() R_STATUS=()
+declare -A FAIL_LOG=()	# failed result -> its log, for the digest in summary()
 
 # --- results -----------------------------------------------------------------
 
@@ -138,7 +139,7 @@ step() {
 	case $rc in
 	0) record "$name" pass "$((SECONDS - t)) s" ;;
 	77) record "$name" skip "$(tail -1 "$log")" ;;
-	*) record "$name" fail "exit $rc, log $log"; show_log "$log" ;;
+	*) record "$name" fail "exit $rc, log $log"; FAIL_LOG[$name]=$log; show_log "$log" ;;
 	esac
 	return $rc
 }
@@ -151,6 +152,16 @@ summary() {
 		fail) f=$((f + 1)); failed+=("${R_NAME[$i]}") ;;
 		*) s=$((s + 1)) ;;
 		esac
+	done
+	# CI shows the head and the tail of a long output: each failure's
+	# telling lines again here, next to the summary.
+	for i in "${failed[@]}"; do
+		[ -s "${FAIL_LOG[$i]:-}" ] || continue
+		echo "---- why $i (${FAIL_LOG[$i]}) ----"
+		grep -E 'FAIL|VIOLATION|violations=[1-9]|lost=[1-9]|stuck|[Tt]imed out|ERROR|runtime error|Assertion|[Ee]rror:' \
+			"${FAIL_LOG[$i]}" | head -25
+		echo "-- last lines --"
+		tail -8 "${FAIL_LOG[$i]}"
 	done
 	[ $f -eq 0 ] || echo "failed: ${failed[*]}"
 	echo "cmirrord tests took $((SECONDS - T0)) s"
@@ -286,6 +297,7 @@ integ_suite() {
 		SKIP) record "$pfx:$n" skip "${line#*: }" ;;
 		FAIL)
 			record "$pfx:$n" fail "$line"
+			FAIL_LOG["$pfx:$n"]=$d/integ-logs/$n.log
 			if [ $ci = 1 ] && [ -f "$d/integ-logs/$n.log" ]; then
 				show_log "$d/integ-logs/$n.log"
 			else

@@ -115,6 +115,8 @@ void cluster_stable_recv_ack(struct group *g, uint32_t from,
 	for (uint32_t i = 0; i + 1 < nwords; i += 2) {
 		if (words[i] != g->cl->node)
 			continue;
+		log_dbg("%s: node %u holds our ops up to %" PRIu64, g->name,
+			from, words[i + 1]);
 		for (struct cl_wait *w = g->waits; w; w = w->next) {
 			if (w->tag > words[i + 1] || !csync_has(&w->need, from))
 				continue;

@@ -542,6 +542,16 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 		ulog_put_u64(in + i * 8, words[i]);
 	rlog_apply(m->rl, origin, type, in, nwords * 8, &res);
 	mlog_disk_after_apply(m, type, m->rl->generation);
+	/* The region ops in group order, for the debug ring: what a lost
+	 * mark's history is read from. */
+	if (nwords && (type == DM_ULOG_MARK_REGION ||
+		       type == DM_ULOG_CLEAR_REGION || type == DM_ULOG_FLUSH)) {
+		char regs[LOGS_TRACE_REGIONS_LEN];
+
+		logs_fmt_regions(regs, sizeof(regs), words, nwords, 32);
+		log_dbg("%s: op %u:%" PRIu64 " %s [%s]: %d", m->uuid, origin,
+			tag, ulog_type_name(type), regs, res.error);
+	}
 	if (origin != logs_me(ls))
 		return;
 	pd = find_tag(m, tag);
@@ -588,6 +598,8 @@ static void core_stable(void *ctx, uint64_t tag)
 	struct mlog *m = ctx;
 	struct pending *pd;
 	bool covered = mlog_marks_covered(m, tag);
+
+	log_dbg("%s: our op %" PRIu64 " is held by every member", m->uuid, tag);
 
 	for (pd = m->pending; pd; pd = pd->next) {
 		if ((pd->state == P_WAIT_STABLE || pd->state == P_WAIT_MARKS) &&

@@ -140,6 +140,10 @@ int logs_core_install(void *ctx, const uint8_t *buf, size_t len);
 int logs_core_merge(void *ctx, const uint8_t *buf, size_t len);
 int logs_core_init_fresh(void *ctx);
 void logs_core_node_lost(void *ctx, uint32_t node);
+/* Debug traces: regions as "a,b,c", at most `max` of them. */
+#define LOGS_TRACE_REGIONS_LEN	768
+void logs_fmt_regions(char *buf, size_t len, const uint64_t *r, size_t n,
+		      size_t max);
 void logs_core_members(void *ctx, const uint32_t *nodes, size_t n);
 void logs_core_quorum(void *ctx, bool quorate);
 

@@ -92,6 +92,25 @@ int logs_core_init_fresh(void *ctx)
 	return 0;
 }
 
+/* "a,b,c" of up to `max` regions into buf (debug traces). */
+void logs_fmt_regions(char *buf, size_t len, const uint64_t *r, size_t n,
+		      size_t max)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && i < max && o < len; i++) {
+		int w = snprintf(buf + o, len - o, "%s%" PRIu64, i ? "," : "",
+				 r[i]);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	if (n > max && o < len)
+		snprintf(buf + o, len - o, ",...(%zu)", n);
+}
+
 void logs_core_node_lost(void *ctx, uint32_t node)
 {
 	struct mlog *m = ctx;
@@ -99,6 +118,16 @@ void logs_core_node_lost(void *ctx, uint32_t node)
 
 	if (!m->rl)
 		return;
+	for (size_t i = 0; i < m->rl->nmarks; i++) {
+		char regs[LOGS_TRACE_REGIONS_LEN];
+
+		if (m->rl->marks[i].node != node)
+			continue;
+		logs_fmt_regions(regs, sizeof(regs), m->rl->marks[i].regions,
+				 m->rl->marks[i].n, 64);
+		log_dbg("%s: node %u lost with marks [%s]", m->uuid, node,
+			regs);
+	}
 	n = rlog_node_lost(m->rl, node);
 	if (n > 0)
 		m->need_write = true;

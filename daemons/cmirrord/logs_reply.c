@@ -38,12 +38,18 @@ void logs_reply(struct logs *ls, struct pending *pd, int error,
 		const void *out, uint32_t out_len)
 {
 	int r = kernel_reply(&pd->peer, &pd->req, error, out, out_len);
+	uint32_t t = pd->req.type;
 
 	if (r < 0 && r != -ENOTCONN)
 		log_warn("%s: reply to %s seq %u failed: %s", pd->req.uuid,
 			 ulog_type_name(pd->req.type), pd->req.seq,
 			 strerror(-r));
 	stats_note(ls, pd->req.type, error, pd->t_start_ms);
+	if (t == DM_ULOG_FLUSH || t == DM_ULOG_MARK_REGION ||
+	    t == DM_ULOG_CLEAR_REGION)
+		log_dbg("%s: answered %s seq %u (tag %" PRIu64 "): %d",
+			pd->req.uuid, ulog_type_name(t), pd->req.seq, pd->tag,
+			error);
 }
 
 void logs_reply_now(struct logs *ls, const struct kernel_peer *peer,

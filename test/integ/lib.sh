@@ -41,6 +41,7 @@
 #   top_builddir    build dir with cmirrord, cmirror-ksim, cmirrorctl
 #                   (default: build/ of the source tree if configured, else cwd)
 #   H_CMIRRORD, H_KSIM, H_CMIRRORCTL  override one binary
+#   H_CMIRRORD_ARGS extra options for every cmirrord (e.g. --log-level=debug)
 #   H_BASE          parent of run dirs (default /tmp/cmirror-integ)
 #   H_ARTIFACTS     if set, h_teardown copies the nodes' logs there
 #   H_KEEP=1        h_teardown leaves $H_DIR in place
@@ -356,9 +357,12 @@ h_start_cmirrord() {
 	[ -x "$bin" ] || { h_fail "no $bin (build first)"; return 1; }
 	h_running "$i" cmirrord && { h_fail "node $i: cmirrord already running"; return 1; }
 	rm -f "$ks"
+	# H_CMIRRORD_ARGS: extra options for every daemon (e.g. to trace a
+	# rare failure: --log-level debug).
+	# shellcheck disable=SC2086
 	h__spawn "$i" cmirrord "$bin" -f --kernel-socket "$ks" \
 		--pid-file "$(h_pid_file "$i")" --control-socket "$(h_ctl_sock "$i")" \
-		"$@" || return 1
+		${H_CMIRRORD_ARGS:-} "$@" || return 1
 	for t in $(seq 200); do
 		[ -S "$ks" ] && return 0
 		h_running "$i" cmirrord || break
@@ -438,6 +442,16 @@ h_teardown() {
 	[ -n "$H_RUN" ] || return "$rc"
 	set +e
 	trap - EXIT INT TERM
+	# A failed run keeps each daemon's debug ring (the debug lines of
+	# the last moments, at any log level) beside its log.
+	if [ "$rc" != 0 ]; then
+		for i in $(seq "$H_N"); do
+			h__pid "$i" cmirrord >/dev/null 2>&1 || continue
+			h_exec "$i" timeout 10 "${H_CMIRRORCTL:-$top_builddir/cmirrorctl}" \
+				--socket "$(h_ctl_sock "$i")" dump \
+				>"$H_DIR/n$i/log/ring.log" 2>&1
+		done
+	fi
 	for i in $(seq "$H_N"); do
 		h__kill "$i" cmirrord TERM 5 >/dev/null 2>&1 || h__kill "$i" cmirrord KILL 5
 	done
