@@ -16,7 +16,10 @@
  *     quorate by a quorum notification for a later ring than the one the
  *     op was delivered in (the notification may come before or after the
  *     CPG confchg; a stale "quorate" never counts);
- *   - and the node is quorate at all (with quorum = require).
+ *   - and the node is quorate at all (with quorum = require), by a verdict
+ *     for a ring after the last one that broke: an op we sent before we
+ *     saw a break is delivered after the confchg, where no member is left
+ *     to acknowledge it, while the last verdict is still the old ring's.
  * A member that joins later gets a checkpoint taken after the op.  A joiner
  * acknowledges the ops it replays from its queue, but a newer confchg makes
  * it discard that queue unacknowledged; the checkpoint for the newer
@@ -57,8 +60,14 @@ void cluster_stable_check(struct group *g)
 	for (struct cl_wait **pp = &g->waits; *pp && !g->dead;) {
 		struct cl_wait *w = *pp;
 
+		/* Also quorate now: an op sent before a break we had not
+		 * seen yet is delivered after the confchg, into the reduced
+		 * membership, where nobody is left to acknowledge it; until
+		 * a verdict for the new ring comes, "quorate" is the old
+		 * ring's (cluster.c sets the floor at that confchg). */
 		if (w->need.n ||
-		    !cluster_quorate_since(cl, w->ring_check, w->need_ring)) {
+		    !cluster_quorate_since(cl, w->ring_check, w->need_ring) ||
+		    !cluster_quorate_now(cl)) {
 			pp = &w->next;
 			continue;
 		}

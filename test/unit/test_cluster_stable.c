@@ -234,6 +234,34 @@ static void test_floor_makes_stale_quorum_count_as_no(void **state)
 	assert_true(cluster_quorate_now(&f->cl));
 }
 
+/*
+ * An op we sent just before a break we had not noticed yet is delivered by
+ * corosync after the confchg, into our reduced membership: nobody left to
+ * acknowledge it and nobody "left" during its wait.  Until a quorum verdict
+ * for a ring after the break, the old ring's "quorate" must not answer it
+ * (seen in the soak: a partitioned node answered a FLUSH whose marks the
+ * majority never had, and its regions were reported in sync).
+ */
+static void test_op_delivered_after_node_down_waits_for_new_verdict(void **state)
+{
+	struct fx *f = *state;
+
+	f->cl.floor_set = true;		/* cluster.c, at the node-down confchg */
+	f->cl.ring_floor = f->g.ring.seq;
+	lose_2_3(&f->g, true);
+	cluster_stable_own(&f->g, 11);
+	assert_int_equal(nstable, 0);	/* "quorate" is still ring 20's */
+	fake_qring = 24;
+	f->cl.quorate = false;		/* the new ring's verdict: no */
+	cluster_stable_check(&f->g);
+	assert_int_equal(nstable, 0);
+	fake_qring = 28;
+	f->cl.quorate = true;		/* the next ring is quorate */
+	cluster_stable_check(&f->g);
+	assert_int_equal(nstable, 1);
+	assert_int_equal(stable_tags[0], 11);
+}
+
 /* One ACK op per batch, the highest tag per origin. */
 static void test_acks_batched_highest_per_origin(void **state)
 {
@@ -337,6 +365,7 @@ int main(void)
 		T(test_stable_after_every_member_acks),
 		T(test_ack_for_older_tag_or_other_origin_does_not_count),
 		T(test_node_down_waits_for_quorum_of_a_later_ring),
+		T(test_op_delivered_after_node_down_waits_for_new_verdict),
 		T(test_node_down_with_verdict_already_in),
 		T(test_process_leave_needs_no_ring),
 		T(test_inquorate_holds_until_quorate),
