@@ -509,6 +509,7 @@ static void answer_committed(struct mlog *m)
 }
 
 static void answer_delivered(struct mlog *m, struct pending *pd);
+static void synced_finish(struct mlog *m);
 
 static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 			 uint32_t type, const uint64_t *words, uint32_t nwords)
@@ -554,6 +555,10 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 	}
 	if (origin != logs_me(ls))
 		return;
+	if (m->replay_tag && tag >= m->replay_tag) {
+		m->replay_tag = 0;
+		synced_finish(m);
+	}
 	pd = find_tag(m, tag);
 	if (!pd)
 		return;
@@ -621,6 +626,26 @@ static void core_stable(void *ctx, uint64_t tag)
 	} while (pd);
 }
 
+/* Our marks as our replica held them: the members that saw us leave have
+ * dropped them (and may have recovered those regions since), the checkpoint
+ * we install next comes from them, and our kernel still writes there. */
+static void save_own_marks(struct mlog *m)
+{
+	uint32_t me = logs_me(m->ls);
+
+	for (size_t i = 0; i < m->rl->nmarks; i++) {
+		const struct rlog_marks *mk = &m->rl->marks[i];
+		int r;
+
+		if (mk->node != me)
+			continue;
+		r = mlog_marks_save(m, mk->regions, mk->n);
+		if (r < 0)
+			log_err("%s: cannot keep our %zu marks to submit again: "
+				"%s", m->uuid, mk->n, strerror(-r));
+	}
+}
+
 /* The group starts over: whatever we submitted may never come back.  Every
  * request goes through route() again once synced (MARK, CLEAR, FLUSH, SET_
  * REGION_SYNC, ... are idempotent; GET_RESYNC_WORK hands back the slot the
@@ -629,7 +654,12 @@ static void core_reset(void *ctx)
 {
 	struct mlog *m = ctx;
 
+	/* Once per start-over (not again while joining): our replica still
+	 * holds what we marked. */
+	if (m->synced && m->rl)
+		save_own_marks(m);
 	m->synced = false;
+	m->replay_tag = 0;
 	m->marks_unflushed = true;	/* ours may not have reached anyone */
 	mlog_marks_reset(m);
 	for (struct pending *pd = m->pending; pd; pd = pd->next)
@@ -639,11 +669,21 @@ static void core_reset(void *ctx)
 static void core_synced(void *ctx)
 {
 	struct mlog *m = ctx;
-	struct logs *ls = m->ls;
-	struct pending *list;
 
 	if (!m->rl)
 		return;
+	/* Before the requests that wait on them (FIFO per sender); until
+	 * they are delivered the replica lacks them, so even reads wait. */
+	m->replay_tag = mlog_marks_resubmit(m);
+	if (!m->replay_tag)
+		synced_finish(m);
+}
+
+static void synced_finish(struct mlog *m)
+{
+	struct logs *ls = m->ls;
+	struct pending *list;
+
 	m->synced = true;
 	for (struct table *t = m->tables; t; t = t->next) {
 		if (!t->reconnected)
@@ -659,8 +699,6 @@ static void core_synced(void *ctx)
 				 "suspend + resume, lvchange --refresh)", m->uuid,
 				 m->p.region_count - m->rl->sync_count);
 	}
-	/* Before the requests that wait on them (FIFO per sender). */
-	mlog_marks_resubmit(m);
 	list = m->pending;
 	m->pending = NULL;
 	/* Re-route everything held for the replica, in arrival order. */

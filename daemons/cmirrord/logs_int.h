@@ -74,6 +74,9 @@ struct mlog {
 	struct group *g;
 	struct rlog *rl;	/* NULL until synced */
 	bool synced;
+	/* Synced, but our ops submitted again are not delivered yet: the
+	 * requests (reads as well) wait for the one with this tag. */
+	uint64_t replay_tag;
 	/* The group started over (or the log is new): what we marked may
 	 * have reached no one, so the next FLUSH is acknowledged itself. */
 	bool marks_unflushed;
@@ -166,7 +169,10 @@ size_t mlog_marks_unstable(const struct mlog *m);	/* MARKs only */
 bool mlog_marks_covered(struct mlog *m, uint64_t tag);
 void mlog_marks_forget(struct mlog *m, uint64_t tag);	/* not sent after all */
 void mlog_marks_reset(struct mlog *m);		/* the group starts over */
-void mlog_marks_resubmit(struct mlog *m);	/* synced again: send them */
+/* Synced again: send them; the tag of the last one sent, or 0. */
+uint64_t mlog_marks_resubmit(struct mlog *m);
+/* Our marks held by the replica at a reset, put first (tag 0). */
+int mlog_marks_save(struct mlog *m, const uint64_t *r, size_t n);
 void mlog_marks_free(struct mlog *m);
 
 /* logs_disk.c */

@@ -30,7 +30,10 @@
  *     writes it while out of sync waits on IS_REMOTE_RECOVERING forever.
  * Both are submitted again once synced, in the order the kernel sent them
  * and before the requests still pending, so the group sees our marks and
- * clears in the kernel's order.  CLEARs are not flagged (that would add
+ * clears in the kernel's order.  Our stable marks go first (saved from our
+ * replica at the reset): the others dropped them when we left, and the
+ * checkpoint we install comes from them, while our kernel still holds
+ * those regions dirty.  CLEARs are not flagged (that would add
  * acknowledgements to every write and resync step); a stable op of ours
  * covers them, and every CLEARS_PER_FLAG-th CLEAR with no flagged op of
  * ours after it is flagged, so the list stays short on a node that only
@@ -159,16 +162,48 @@ bool mlog_marks_covered(struct mlog *m, uint64_t tag)
 	return any;
 }
 
+int mlog_marks_save(struct mlog *m, const uint64_t *r, size_t n)
+{
+	size_t chunks = (n + ULOG_MAX_REGIONS - 1) / ULOG_MAX_REGIONS;
+
+	if (!chunks)
+		return 0;
+	if (m->n_umarks + chunks > m->cap_umarks) {
+		size_t cap = m->n_umarks + chunks;
+		struct umark *a = realloc(m->umarks, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		m->umarks = a;
+		m->cap_umarks = cap;
+	}
+	memmove(&m->umarks[chunks], &m->umarks[0],
+		m->n_umarks * sizeof(m->umarks[0]));
+	for (size_t c = 0; c < chunks; c++) {
+		struct umark *u = &m->umarks[c];
+		size_t first = c * ULOG_MAX_REGIONS;
+
+		u->tag = 0;
+		u->type = DM_ULOG_MARK_REGION;
+		u->n = (uint32_t)(n - first < ULOG_MAX_REGIONS ?
+				  n - first : ULOG_MAX_REGIONS);
+		memcpy(u->regions, r + first, u->n * sizeof(*r));
+	}
+	m->n_umarks += chunks;
+	return 0;
+}
+
 void mlog_marks_reset(struct mlog *m)
 {
 	for (size_t i = 0; i < m->n_umarks; i++)
 		m->umarks[i].tag = 0;
 }
 
-void mlog_marks_resubmit(struct mlog *m)
+uint64_t mlog_marks_resubmit(struct mlog *m)
 {
 	struct logs *ls = m->ls;
 	size_t again[2] = { 0, 0 };
+	uint64_t last = 0;
 
 	for (size_t i = 0; i < m->n_umarks; i++) {
 		struct umark *u = &m->umarks[i];
@@ -190,13 +225,15 @@ void mlog_marks_resubmit(struct mlog *m)
 			continue;
 		}
 		u->tag = tag;
+		last = tag;
 		ls->ops_submitted++;
 		again[!mark]++;
 	}
 	if (again[0] || again[1])
-		log_warn("%s: %zu marks and %zu clears not known to every "
-			 "member before the group started over: submitted "
-			 "again", m->uuid, again[0], again[1]);
+		log_warn("%s: %zu marks and %zu clears of ours submitted again "
+			 "after the group started over", m->uuid, again[0],
+			 again[1]);
+	return last;
 }
 
 void mlog_marks_free(struct mlog *m)

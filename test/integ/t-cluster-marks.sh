@@ -5,7 +5,15 @@
 # empty FLUSH) when a member does not acknowledge, and when the group
 # starts over with marks not yet held by every member (doc/design.md,
 # "Stability of FLUSH"; daemons/cmirrord/logs_marks.c).
-#  - a core log on 3 nodes, in sync; node 2's daemon is frozen (SIGSTOP);
+#  - a core log on 3 nodes, in sync;
+#  - node 1 marks region SPARE (no writer's) and its corosync is killed:
+#    nodes 2 and 3 drop its marks and node 3 recovers SPARE (in sync and
+#    clean there); node 1's corosync comes back: its daemon rejoins from
+#    their checkpoint and must submit its marks again, since its kernel
+#    still holds SPARE dirty: IS_CLEAN 0 on node 1 as soon as it reports
+#    synced (reads wait for the marks), then on 2 and 3; its clear then
+#    makes SPARE clean everywhere;
+#  - node 2's daemon is frozen (SIGSTOP);
 #  - node 1's simulator writes in mark mode: its MARK_REGIONs are answered,
 #    its FLUSH is not: node 1 reports marks not yet held by every member
 #    (marks_unstable >= 1) and a pending request, and its journal shows no
@@ -51,6 +59,25 @@ c_cluster 3 || exit 1
 for i in 1 2 3; do c_ksim "$i" core up || c_die "node $i: up"; done
 c_resync_all 1 core || exit 1
 h_log "core log up and in sync on 3 nodes"
+
+SPARE=$((C_REGIONS - 1))
+out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
+for i in 1 2 3; do c_wait_clean "$i" core $SPARE 0 || exit 1; done
+h_kill_corosync 1 || exit 1
+wait_json 1 '.state != "synced"' || exit 1
+wait_json 2 '(.members | map(tostring) | join(" ")) == "2 3"' || exit 1
+c_resync_all 3 core || exit 1
+c_wait_clean 2 core $SPARE 1 || exit 1
+h_log "node 1 cut from corosync with region $SPARE marked; node 3 recovered it"
+h_start_corosync 1 || exit 1
+h_wait_quorate 1 60 || exit 1
+wait_json 1 '.state == "synced"' 120 || exit 1
+v=$(c_ksim 1 core query is_clean $SPARE) || c_die "node 1: is_clean $SPARE"
+[ "$v" = 0 ] || c_die "node 1 rejoined without its mark on region $SPARE (is_clean $v)"
+for i in 2 3; do c_wait_clean "$i" core $SPARE 0 || exit 1; done
+h_log "node 1 rejoined and holds region $SPARE marked again on every node"
+out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
+for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
 
 kill -STOP "$(h__pid 2 cmirrord)" || c_die "cannot freeze node 2's daemon"
 base=$(c_wlines core 1)

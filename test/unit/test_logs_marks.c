@@ -159,6 +159,43 @@ static void test_resubmit_keeps_the_kernels_order(void **state)
 	assert_int_equal(f->m.n_umarks, 0);
 }
 
+/*
+ * Our marks the replica held when the group started over (the others drop
+ * them when we leave; our kernel still holds them): submitted again first,
+ * in chunks of at most ULOG_MAX_REGIONS, before the unstable ops after
+ * them; resubmit() names the last tag so reads wait for its delivery.
+ */
+static void test_saved_marks_go_first_in_chunks(void **state)
+{
+	struct fx *f = *state;
+	uint64_t r[ULOG_MAX_REGIONS + 3];
+	uint64_t last;
+
+	for (size_t i = 0; i < ULOG_MAX_REGIONS + 3; i++)
+		r[i] = 10 + i;
+	track(&f->m, 5, DM_ULOG_CLEAR_REGION, 10);
+	mlog_marks_reset(&f->m);
+	assert_int_equal(mlog_marks_save(&f->m, r, ULOG_MAX_REGIONS + 3), 0);
+	assert_int_equal(mlog_marks_save(&f->m, r, 0), 0);
+	assert_true(mlog_marks_pending_before(&f->m, 1));
+	last = mlog_marks_resubmit(&f->m);
+	assert_int_equal(nsent, 3);
+	assert_int_equal(sent[0].type, DM_ULOG_MARK_REGION | GROUP_OP_F_ACKED);
+	assert_int_equal(sent[0].n, ULOG_MAX_REGIONS);
+	assert_int_equal(sent[0].first, 10);
+	assert_int_equal(sent[1].n, 3);
+	assert_int_equal(sent[1].first, 10 + ULOG_MAX_REGIONS);
+	/* The clear the kernel sent after those marks comes after them. */
+	assert_int_equal(sent[2].type, DM_ULOG_CLEAR_REGION | GROUP_OP_F_ACKED);
+	assert_int_equal(sent[2].first, 10);
+	assert_int_equal(last, sent[2].tag);
+	/* Nothing left unsent: the next resubmission sends nothing. */
+	assert_int_equal(mlog_marks_resubmit(&f->m), 0);
+	assert_int_equal(nsent, 3);
+	assert_true(mlog_marks_covered(&f->m, last));
+	assert_int_equal(f->m.n_umarks, 0);
+}
+
 static void test_failed_resubmission_waits_for_the_next_reset(void **state)
 {
 	struct fx *f = *state;
@@ -249,6 +286,8 @@ int main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_every_eighth_clear_is_flagged, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_saved_marks_go_first_in_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clears_kept_are_bounded,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_regions_refused,
