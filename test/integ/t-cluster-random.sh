@@ -282,7 +282,8 @@ f_corosync() {
 	UP[$x]=1
 	h_wait_quorate "$x" 30 || return 1
 	for lg in core disk; do r_members "$lg" "1 2 3" 60 1 2 3 || return 1; done
-	# Its marks went with its membership: new writers, fresh journals.
+	# The others recovered what it had marked while it was away (it
+	# submits its marks again at the rejoin): new writers, fresh journals.
 	r_stop_writers "$x" || return 1
 	r_start_writers "$x"
 }
