@@ -188,6 +188,13 @@ bool rlog_sm_make_out_of_sync(struct rlog *l, uint64_t region)
 
 /* ---- queries ------------------------------------------------------------ */
 
+const struct rlog_marks *rlog_marks_of(const struct rlog *l, uint32_t node)
+{
+	long idx = rlog_sm_marks_index(l, node, NULL);
+
+	return idx < 0 ? NULL : &l->marks[idx];
+}
+
 bool rlog_is_marked(const struct rlog *l, uint64_t region)
 {
 	for (size_t i = 0; i < l->nmarks; i++)

@@ -57,17 +57,18 @@ void cluster_stable_check(struct group *g)
 {
 	struct cluster *cl = g->cl;
 
+	/* Quorate now, first: an op sent before a break we had not seen yet
+	 * is delivered after the confchg, into the reduced membership, where
+	 * nobody is left to acknowledge it; until a verdict for the new ring
+	 * comes, "quorate" is the old ring's (cluster.c sets the floor at
+	 * that confchg). */
+	if (!cluster_quorate_now(cl))
+		return;
 	for (struct cl_wait **pp = &g->waits; *pp && !g->dead;) {
 		struct cl_wait *w = *pp;
 
-		/* Also quorate now: an op sent before a break we had not
-		 * seen yet is delivered after the confchg, into the reduced
-		 * membership, where nobody is left to acknowledge it; until
-		 * a verdict for the new ring comes, "quorate" is the old
-		 * ring's (cluster.c sets the floor at that confchg). */
 		if (w->need.n ||
-		    !cluster_quorate_since(cl, w->ring_check, w->need_ring) ||
-		    !cluster_quorate_now(cl)) {
+		    !cluster_quorate_since(cl, w->ring_check, w->need_ring)) {
 			pp = &w->next;
 			continue;
 		}

@@ -631,19 +631,15 @@ static void core_stable(void *ctx, uint64_t tag)
  * we install next comes from them, and our kernel still writes there. */
 static void save_own_marks(struct mlog *m)
 {
-	uint32_t me = logs_me(m->ls);
+	const struct rlog_marks *mk = rlog_marks_of(m->rl, logs_me(m->ls));
+	int r;
 
-	for (size_t i = 0; i < m->rl->nmarks; i++) {
-		const struct rlog_marks *mk = &m->rl->marks[i];
-		int r;
-
-		if (mk->node != me)
-			continue;
-		r = mlog_marks_save(m, mk->regions, mk->n);
-		if (r < 0)
-			log_err("%s: cannot keep our %zu marks to submit again: "
-				"%s", m->uuid, mk->n, strerror(-r));
-	}
+	if (!mk)
+		return;
+	r = mlog_marks_save(m, mk->regions, mk->n);
+	if (r < 0)
+		log_err("%s: cannot keep our %zu marks to submit again: %s",
+			m->uuid, mk->n, strerror(-r));
 }
 
 /* The group starts over: whatever we submitted may never come back.  Every

@@ -63,14 +63,17 @@ struct umark {
 	uint64_t regions[ULOG_MAX_REGIONS];
 };
 
-static int umarks_reserve(struct mlog *m)
+/* Room for `more` entries beyond n_umarks. */
+static int umarks_reserve(struct mlog *m, size_t more)
 {
 	struct umark *a;
 	size_t cap;
 
-	if (m->n_umarks < m->cap_umarks)
+	if (m->n_umarks + more <= m->cap_umarks)
 		return 0;
 	cap = m->cap_umarks ? m->cap_umarks * 2 : 8;
+	if (cap < m->n_umarks + more)
+		cap = m->n_umarks + more;
 	a = realloc(m->umarks, cap * sizeof(*a));
 	if (!a)
 		return -ENOMEM;
@@ -108,7 +111,7 @@ int mlog_marks_track(struct mlog *m, uint64_t tag, uint32_t type,
 {
 	struct umark *u;
 
-	if (n > ULOG_MAX_REGIONS || umarks_reserve(m) < 0)
+	if (n > ULOG_MAX_REGIONS || umarks_reserve(m, 1) < 0)
 		return -ENOMEM;
 	u = &m->umarks[m->n_umarks++];
 	u->tag = tag;
@@ -168,15 +171,8 @@ int mlog_marks_save(struct mlog *m, const uint64_t *r, size_t n)
 
 	if (!chunks)
 		return 0;
-	if (m->n_umarks + chunks > m->cap_umarks) {
-		size_t cap = m->n_umarks + chunks;
-		struct umark *a = realloc(m->umarks, cap * sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		m->umarks = a;
-		m->cap_umarks = cap;
-	}
+	if (umarks_reserve(m, chunks) < 0)
+		return -ENOMEM;
 	memmove(&m->umarks[chunks], &m->umarks[0],
 		m->n_umarks * sizeof(m->umarks[0]));
 	for (size_t c = 0; c < chunks; c++) {

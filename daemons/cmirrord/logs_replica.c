@@ -114,17 +114,16 @@ void logs_fmt_regions(char *buf, size_t len, const uint64_t *r, size_t n,
 void logs_core_node_lost(void *ctx, uint32_t node)
 {
 	struct mlog *m = ctx;
+	const struct rlog_marks *mk;
 	int64_t n;
 
 	if (!m->rl)
 		return;
-	for (size_t i = 0; i < m->rl->nmarks; i++) {
+	mk = rlog_marks_of(m->rl, node);
+	if (mk) {
 		char regs[LOGS_TRACE_REGIONS_LEN];
 
-		if (m->rl->marks[i].node != node)
-			continue;
-		logs_fmt_regions(regs, sizeof(regs), m->rl->marks[i].regions,
-				 m->rl->marks[i].n, 64);
+		logs_fmt_regions(regs, sizeof(regs), mk->regions, mk->n, 64);
 		log_dbg("%s: node %u lost with marks [%s]", m->uuid, node,
 			regs);
 	}

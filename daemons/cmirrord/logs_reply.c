@@ -42,9 +42,8 @@ void logs_reply(struct logs *ls, struct pending *pd, int error,
 
 	if (r < 0 && r != -ENOTCONN)
 		log_warn("%s: reply to %s seq %u failed: %s", pd->req.uuid,
-			 ulog_type_name(pd->req.type), pd->req.seq,
-			 strerror(-r));
-	stats_note(ls, pd->req.type, error, pd->t_start_ms);
+			 ulog_type_name(t), pd->req.seq, strerror(-r));
+	stats_note(ls, t, error, pd->t_start_ms);
 	if (t == DM_ULOG_FLUSH || t == DM_ULOG_MARK_REGION ||
 	    t == DM_ULOG_CLEAR_REGION)
 		log_dbg("%s: answered %s seq %u (tag %" PRIu64 "): %d",

@@ -184,6 +184,8 @@ int rlog_load_disk(struct rlog *l, const struct bitmap *disk_clean,
 /* Read and reset touched_dirtied/touched_cleaned. */
 void rlog_take_touched(struct rlog *l, bool *dirtied, bool *cleaned);
 
+/* The regions node has marked (sorted), or NULL when none. */
+const struct rlog_marks *rlog_marks_of(const struct rlog *l, uint32_t node);
 /* Does any node have this region marked? */
 bool rlog_is_marked(const struct rlog *l, uint64_t region);
 /* Lowest out-of-sync region (region_count when none). */

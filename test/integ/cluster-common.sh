@@ -237,8 +237,7 @@ c_show_log() {
 	local i
 	for i in $(seq "${H_N:-3}"); do
 		h_log "node $i: cmirrorctl log ${C_UUID[$1]}:"
-		h_exec "$i" timeout 10 "${H_CMIRRORCTL:-$top_builddir/cmirrorctl}" \
-			--socket "$(h_ctl_sock "$i")" log "${C_UUID[$1]}" 2>&1 |
+		h_cmirrorctl_bounded "$i" log "${C_UUID[$1]}" 2>&1 |
 			sed 's/^/    /' >&2
 	done
 	return 0

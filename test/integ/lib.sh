@@ -388,6 +388,14 @@ h_cmirrorctl() {	# I ARGS...: cmirrorctl against node I's control socket
 	h_exec "$i" "$bin" --socket "$(h_ctl_sock "$i")" "$@"
 }
 
+# h_cmirrorctl_bounded I ARGS...: the same, given up after 10 s (failure
+# paths: a stuck daemon must not hang the report).
+h_cmirrorctl_bounded() {
+	local i=$1 bin=${H_CMIRRORCTL:-$top_builddir/cmirrorctl}
+	shift
+	h_exec "$i" timeout 10 "$bin" --socket "$(h_ctl_sock "$i")" "$@"
+}
+
 # h__kill I NAME SIG [SECONDS]: signal the recorded process and wait for it
 # to be gone (it is our child: `wait` reaps it; otherwise poll).
 h__kill() {
@@ -447,9 +455,7 @@ h_teardown() {
 	if [ "$rc" != 0 ]; then
 		for i in $(seq "$H_N"); do
 			h__pid "$i" cmirrord >/dev/null 2>&1 || continue
-			h_exec "$i" timeout 10 "${H_CMIRRORCTL:-$top_builddir/cmirrorctl}" \
-				--socket "$(h_ctl_sock "$i")" dump \
-				>"$H_DIR/n$i/log/ring.log" 2>&1
+			h_cmirrorctl_bounded "$i" dump >"$H_DIR/n$i/log/ring.log" 2>&1
 		done
 	fi
 	for i in $(seq "$H_N"); do

@@ -83,6 +83,9 @@ static void test_rlog_marks_per_node(void **state)
 	assert_int_equal(l->nmarks, 2);
 	assert_int_equal(l->marks[0].node, 1);	/* sorted by node */
 	assert_int_equal(l->marks[1].node, 2);
+	assert_int_equal(rlog_marks_of(l, 2)->n, 2);
+	assert_int_equal(rlog_marks_of(l, 2)->regions[1], 8);
+	assert_null(rlog_marks_of(l, 3));
 	assert_int_equal(apply1(l, 1, DM_ULOG_CLEAR_REGION, 7), 0);
 	assert_false(bitmap_test(&l->clean, 7));	/* node 2 still has it */
 	assert_true(rlog_is_marked(l, 7));
