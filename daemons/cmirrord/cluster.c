@@ -400,7 +400,7 @@ static void restart_group(struct group *g, const char *why, bool lost)
 	 * again once synced (its ops are idempotent), so nothing of the old
 	 * membership is sent into the new one. */
 	cluster_stable_reset(g);
-	cluster_opq_clear(&g->out);
+	cluster_io_drop_out(g);
 	g->ops->reset(g->core);
 	g->backoff_ms = lost ? g->backoff_ms : 0;
 	if (lost)
@@ -516,14 +516,17 @@ static int cl_submit(struct group *g, uint64_t tag, uint32_t type,
 	op->next = NULL;
 	op->tag = tag;
 	op->origin = g->cl->node;
-	op->type = type;
+	op->type = type & ~GROUP_OP_F_LAZY;
 	op->nwords = nwords;
 	if (nwords)
 		memcpy(op->words, words, nwords * sizeof(*words));
 	*g->out.tail = op;
 	g->out.tail = &op->next;
 	g->out.len++;
+	if ((type & GROUP_OP_F_LAZY) && g->cl->o->clear_delay_ms)
+		return 0;	/* cluster_io_flush() sends it */
 	/* Sent by the before-sleep hook: one batch per loop iteration. */
+	g->out_urgent = true;
 	loop_wake(g->cl->lp);
 	return 0;
 }

@@ -111,6 +111,9 @@ struct group {
 	bool told_quorum;
 
 	struct cl_opq out;	/* submitted, not yet multicast */
+	bool out_urgent;	/* out holds an op that is not lazy */
+	bool lazy_due;		/* the lazy delay is over: send out */
+	struct loop_timer *lazy_timer;
 	struct cl_opq jq;	/* joiner: delivered before install */
 	struct cl_out_snap *ckpt_out, *merge_out;
 	struct cl_rx *rx;
@@ -150,6 +153,8 @@ int cluster_cs_to_errno(cs_error_t e);
 
 /* cluster_io.c */
 void cluster_io_flush(struct group *g);
+/* Drop the outgoing queue (rejoin, leave). */
+void cluster_io_drop_out(struct group *g);
 void cluster_io_deliver(struct group *g, uint32_t nodeid, const uint8_t *msg,
 			size_t len);
 int cluster_io_start_snapshot(struct group *g, uint16_t kind);

@@ -208,6 +208,45 @@ static int send_ops(struct group *g)
 	return 1;
 }
 
+static void lazy_cb(struct loop *lp, struct loop_timer *t, void *ctx)
+{
+	struct group *g = ctx;
+
+	loop_timer_cancel(lp, t);
+	g->lazy_timer = NULL;
+	g->lazy_due = true;
+	loop_wake(lp);
+}
+
+/* Only lazy ops queued: they wait for company, at most the lazy delay.
+ * true: hold them now. */
+static bool lazy_hold(struct group *g)
+{
+	struct cluster *cl = g->cl;
+
+	if (g->out_urgent || g->lazy_due)
+		return false;
+	if (!g->lazy_timer)
+		g->lazy_timer = loop_timer_add(cl->lp, cl->o->clear_delay_ms, 0,
+					       lazy_cb, g, "cpg-lazy");
+	return g->lazy_timer != NULL;	/* no timer: send now */
+}
+
+static void lazy_done(struct group *g)
+{
+	if (g->lazy_timer)
+		loop_timer_cancel(g->cl->lp, g->lazy_timer);
+	g->lazy_timer = NULL;
+	g->lazy_due = false;
+	g->out_urgent = false;
+}
+
+void cluster_io_drop_out(struct group *g)
+{
+	cluster_opq_clear(&g->out);
+	lazy_done(g);
+}
+
 void cluster_io_flush(struct group *g)
 {
 	struct cluster *cl = g->cl;
@@ -240,9 +279,12 @@ void cluster_io_flush(struct group *g)
 	if (cluster_stable_flush_acks(g) < 0)
 		log_warn("%s: no memory for acknowledgements: retrying",
 			 g->name);
+	if (!g->out.head || lazy_hold(g))
+		return;
 	while (g->out.head && !cl->congested)
 		if (send_ops(g) <= 0)
 			return;
+	lazy_done(g);
 }
 
 int cluster_io_start_snapshot(struct group *g, uint16_t kind)
@@ -355,7 +397,7 @@ void cluster_io_reset(struct group *g)
 void cluster_io_free_all(struct group *g)
 {
 	cluster_io_reset(g);
-	cluster_opq_clear(&g->out);
+	cluster_io_drop_out(g);
 }
 
 /* One op in group order: the transport's own ACKs stay here; flagged ops

@@ -191,6 +191,7 @@ int cluster_stable_flush_acks(struct group *g)
 		op->type = GROUP_OP_ACK;
 		op->nwords = n;
 		cluster_opq_push(&g->out, op);
+		g->out_urgent = true;
 		g->st.acks_sent++;
 	}
 	return 0;

@@ -49,6 +49,15 @@ enum {
  */
 #define GROUP_OP_F_ACKED	0x80000000u
 
+/*
+ * Or'ed into submit()'s type: nothing waits for the op (a CLEAR_REGION
+ * answered once queued), so it does not go out on its own; it waits in
+ * the outgoing queue for the group's next op or at most the lazy delay
+ * (option clear-delay-ms), saving one CPG message per write cycle.  The
+ * flag stays local: it is never on the wire and deliver() never sees it.
+ */
+#define GROUP_OP_F_LAZY		0x40000000u
+
 struct group;
 
 struct group_core_ops {

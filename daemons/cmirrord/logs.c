@@ -155,8 +155,8 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd,
 	       (early && mlog_marks_flag_clear(m));
 	if (track && mlog_marks_track(m, pd->tag, type, w, n) < 0)
 		return -ENOMEM;
-	r = ls->t->submit(m->g, pd->tag, type | (flag ? GROUP_OP_F_ACKED : 0),
-			  w, n);
+	r = ls->t->submit(m->g, pd->tag, type | (flag ? GROUP_OP_F_ACKED : 0) |
+			  (early ? GROUP_OP_F_LAZY : 0), w, n);
 	if (r < 0) {
 		if (track)
 			mlog_marks_forget(m, pd->tag);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "logs_int.h"
 
 struct out {
@@ -199,6 +200,31 @@ int logs_dump_json(const struct logs *ls, char *buf, size_t len)
 	return (int)o.pos;
 }
 
+/* The CPG group's counters (cluster transport only): what batching and
+ * stability cost this log. */
+static void group_counters(struct out *o, const struct logs *ls,
+			   const struct mlog *m, bool json)
+{
+	struct cluster_group_info gi;
+
+	if (!m->g || cluster_group_info(ls->t, m->g, &gi) < 0)
+		return;
+	outf(o, json ? ",\"cpg\":{\"msgs_sent\":%" PRIu64 ",\"msgs_recv\":%"
+	     PRIu64 ",\"ops_sent\":%" PRIu64 ",\"ops_recv\":%" PRIu64
+	     ",\"ops_dropped\":%" PRIu64 ",\"acks_sent\":%" PRIu64
+	     ",\"stable\":%" PRIu64 ",\"waiting_stable\":%" PRIu64
+	     ",\"try_again\":%" PRIu64 ",\"confchgs\":%" PRIu64
+	     ",\"rejoins\":%" PRIu64 ",\"bad_msgs\":%" PRIu64 "}" :
+	     "  cpg messages sent %" PRIu64 "  received %" PRIu64
+	     "  ops sent %" PRIu64 "  received %" PRIu64 "  dropped %" PRIu64
+	     "\n  acks sent %" PRIu64 "  stable %" PRIu64 "  waiting %" PRIu64
+	     "  try-again %" PRIu64 "  confchgs %" PRIu64 "  rejoins %" PRIu64
+	     "  bad messages %" PRIu64 "\n", gi.msgs_sent, gi.msgs_recv,
+	     gi.ops_sent, gi.ops_recv, gi.ops_dropped, gi.acks_sent, gi.stable,
+	     gi.waiting_stable, gi.try_again, gi.confchgs, gi.rejoins,
+	     gi.bad_msgs);
+}
+
 int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
 		  char *buf, size_t len)
 {
@@ -217,11 +243,13 @@ int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
 	if (json) {
 		json_log(&o, ls, m);
 		o.pos--;	/* reopen the object */
+		group_counters(&o, ls, m, true);
 		outf(&o, ",\"detail\":");
 		out_json_str(&o, detail);
 		outf(&o, "}\n");
 	} else {
 		text_log(&o, ls, m);
+		group_counters(&o, ls, m, false);
 		outf(&o, "%s", detail);
 	}
 	return (int)o.pos;
@@ -237,6 +265,29 @@ static uint64_t percentile_us(const struct type_stats *st, unsigned pct)
 			return UINT64_C(1) << (b + 1);	/* bucket upper bound */
 	}
 	return 0;
+}
+
+/* Transport-wide counters; ops per message sent is the batching won. */
+static void cluster_totals(struct out *o, const struct logs *ls, bool json)
+{
+	struct cluster_stats cs;
+	bool ok = cluster_stats(ls->t, &cs) == 0;
+
+	if (ok)
+		outf(o, json ? ",\"cluster\":{\"groups\":%u,\"msgs_sent\":%"
+		     PRIu64 ",\"msgs_recv\":%" PRIu64 ",\"ops_sent\":%" PRIu64
+		     ",\"ops_recv\":%" PRIu64 ",\"try_again\":%" PRIu64
+		     ",\"ckpt_sent\":%" PRIu64 ",\"ckpt_recv\":%" PRIu64
+		     ",\"merges\":%" PRIu64 ",\"rejoins\":%" PRIu64 "}" :
+		     "cpg groups %u  messages sent %" PRIu64 "  received %" PRIu64
+		     "  ops sent %" PRIu64 "  received %" PRIu64
+		     "\ncpg try-again %" PRIu64 "  checkpoints sent %" PRIu64
+		     "  received %" PRIu64 "  merges %" PRIu64 "  rejoins %"
+		     PRIu64 "\n", cs.ngroups, cs.msgs_sent, cs.msgs_recv,
+		     cs.ops_sent, cs.ops_recv, cs.try_again, cs.ckpt_sent,
+		     cs.ckpt_recv, cs.merges, cs.rejoins);
+	if (json)
+		outf(o, "}\n");
 }
 
 int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
@@ -268,11 +319,12 @@ int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 	}
 	if (json)
 		outf(&o, "},\"ops_submitted\":%" PRIu64 ",\"ops_delivered\":%"
-		     PRIu64 ",\"held_for_sync\":%" PRIu64 "}\n",
+		     PRIu64 ",\"held_for_sync\":%" PRIu64,
 		     ls->ops_submitted, ls->ops_delivered, ls->held_sync);
 	else
 		outf(&o, "group ops submitted %" PRIu64 "  delivered %" PRIu64
 		     "  held for sync %" PRIu64 "\n", ls->ops_submitted,
 		     ls->ops_delivered, ls->held_sync);
+	cluster_totals(&o, ls, json);
 	return (int)o.pos;
 }

@@ -92,6 +92,10 @@ static const struct cfg_option opt_table[] = {
 	{ .name = "batch-max-ops", .type = CFG_UINT, FIELD(batch_max_ops),
 	  .min = 1, .max = 4096, .def = "64", .argname = "N",
 	  .help = "operations packed into one CPG message" },
+	{ .name = "clear-delay-ms", .type = CFG_UINT, FIELD(clear_delay_ms),
+	  .min = 0, .max = 10000, .def = "50", .argname = "MS",
+	  .help = "longest wait of an answered CLEAR_REGION for the next "
+		  "operation of its log, to share its CPG message (0: none)" },
 	{ .name = "retry-ms", .type = CFG_UINT, FIELD(retry_ms), .min = 1,
 	  .max = 10000, .def = "10", .argname = "MS",
 	  .help = "retry interval when corosync is congested" },

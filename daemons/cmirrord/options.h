@@ -24,6 +24,7 @@ struct cmirrord_opts {
 	int log_facility;		/* --syslog-facility daemon|local0..7 */
 	char cpg_prefix[32];		/* --cpg-prefix, group name prefix (default "cmirror:") */
 	uint32_t batch_max_ops;		/* --batch-max-ops, ops packed per CPG message (default 64) */
+	uint32_t clear_delay_ms;	/* --clear-delay-ms, longest wait of an answered CLEAR for company (default 50) */
 	uint32_t retry_ms;		/* --retry-ms, CPG TRY_AGAIN retry interval (default 10) */
 	bool require_quorum;		/* --quorum require|ignore (default require) */
 	uint32_t orphan_timeout_s;	/* --orphan-timeout, seconds before a CTR never resumed is freed (default 600) */

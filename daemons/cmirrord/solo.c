@@ -131,7 +131,7 @@ static int solo_submit(struct group *g, uint64_t tag, uint32_t type,
 	if (!op)
 		return -ENOMEM;
 	op->tag = tag;
-	op->type = type;
+	op->type = type & ~GROUP_OP_F_LAZY;	/* one node: nothing to save */
 	op->nwords = nwords;
 	if (nwords)
 		memcpy(op->words, words, nwords * sizeof(*words));

@@ -111,6 +111,7 @@ static void test_options_defaults(void **state)
 	assert_int_equal(o.log_facility, LOG_DAEMON);
 	assert_string_equal(o.cpg_prefix, "cmirror:");
 	assert_int_equal(o.batch_max_ops, 64);
+	assert_int_equal(o.clear_delay_ms, 50);
 	assert_int_equal(o.retry_ms, 10);
 	assert_true(o.require_quorum);
 	assert_int_equal(o.orphan_timeout_s, 600);
@@ -122,13 +123,14 @@ static void test_options_cli_over_file_over_default(void **state)
 	struct cmirrord_opts o;
 	char dump[4096];
 
-	write_conf(f, "retry-ms = 20\nbatch_max_ops = 32\n"
+	write_conf(f, "retry-ms = 20\nbatch_max_ops = 32\nclear-delay-ms = 0\n"
 		   "log-level = debug\nquorum = ignore\n"
 		   "cpg-prefix = \"my pfx:\"\n");
 	assert_int_equal(load(f, &o, "--retry-ms", "30", "-c", f->conf,
 			      "-f", "--syslog-facility=local3", NULL), 0);
 	assert_int_equal(o.retry_ms, 30);		/* cli beats file */
 	assert_int_equal(o.batch_max_ops, 32);		/* file */
+	assert_int_equal(o.clear_delay_ms, 0);		/* 0 is valid: off */
 	assert_int_equal(o.orphan_timeout_s, 600);	/* default */
 	assert_int_equal(o.log_level, LOG_DEBUG);
 	assert_int_equal(o.log_facility, LOG_LOCAL3);

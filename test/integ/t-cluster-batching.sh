@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t-cluster-batching.sh - an answered CLEAR_REGION waits for the next op of
+# its log and shares its CPG message (option clear-delay-ms; group.h,
+# GROUP_OP_F_LAZY), and a clear with nothing after it still goes out:
+#  - a core log on 3 nodes, in sync; every daemon runs with
+#    --clear-delay-ms 3000;
+#  - node 1's simulator writes (integrated flush: FLUSH carrying the mark,
+#    then CLEAR_REGION, as the kernel sends them): node 1's CPG counters
+#    for the log show at least two ops per message over those writes
+#    (one per message when every clear goes out alone);
+#  - once the writer stops, its last clear (nothing follows it) reaches
+#    node 2 and 3: no region of the log is marked there any more;
+#  - a region marked and then cleared by hand (a lone CLEAR_REGION): clean
+#    again on every node; replicas equal at the end.
+# Exit: 0 pass, 1 fail, 77 skip.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+# shellcheck source=cluster-common.sh
+. "$here/cluster-common.sh"
+
+# counters I: "MSGS OPS" of node I's CPG group of the core log.
+counters() { c_json "$1" core | jq -r '"\(.cpg.msgs_sent) \(.cpg.ops_sent)"'; }
+
+# wait_unmarked I: node I's replica holds no mark of any node (bounded poll:
+# the delivery of a delayed clear is not visible from outside otherwise).
+wait_unmarked() {
+	local end=$((SECONDS + 60))
+	until c_field "$1" core detail | grep -q '^marks 0:'; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1: marks left: $(c_field "$1" core detail | grep '^marks')"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
+c_cluster 3 --clear-delay-ms 3000 || exit 1
+for i in 1 2 3; do c_ksim "$i" core up || c_die "node $i: up"; done
+c_resync_all 1 core || exit 1
+c_wait_converged core 30 1 2 3 || exit 1
+h_log "core log up and in sync on 3 nodes"
+
+read -r m0 o0 <<<"$(counters 1)" || c_die "no CPG counters on node 1"
+[ -n "$m0" ] && [ "$m0" != null ] || c_die "no CPG counters on node 1: $(c_json 1 core | jq -c 'del(.detail)')"
+out=$(c_ksim 1 core --seed 1 run --no-up --writes 200 --burst 1 \
+	--regions 0:31 --mode integrated --no-resync 2>&1) || c_die "writes: $out"
+read -r m1 o1 <<<"$(counters 1)"
+msgs=$((m1 - m0)) ops=$((o1 - o0))
+h_log "node 1 during the writes: $ops ops in $msgs CPG messages"
+[ "$msgs" -gt 0 ] || c_die "no CPG message during the writes"
+# Every write is one FLUSH and one CLEAR; only the last clear may still be
+# waiting here, and none goes alone.
+[ "$ops" -ge $((2 * msgs - 1)) ] ||
+	c_die "clears did not share messages: $ops ops in $msgs messages"
+
+for i in 2 3 1; do wait_unmarked "$i" || exit 1; done
+h_log "the writer's last clear reached every node"
+
+SPARE=$((C_REGIONS - 1))
+out=$(c_ksim 2 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
+for i in 1 2 3; do c_wait_clean "$i" core $SPARE 0 || exit 1; done
+out=$(c_ksim 2 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
+for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
+h_log "a lone clear of region $SPARE went out after its delay"
+
+for i in 1 2 3; do c_verify "$i" core all || exit 1; done
+c_wait_converged core 30 1 2 3 || exit 1
+for i in 1 2 3; do c_down "$i" core || exit 1; done
+h_log "PASS"
+exit 0
