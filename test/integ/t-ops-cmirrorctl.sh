@@ -17,8 +17,9 @@
 #  - `log UUID`: the region picture changes after a resync (out_of_sync
 #    0-63 -> none) and while writes hold marks (dirty > 0, node 2's marks),
 #    and back to nothing dirty once the writer stops;
-#  - `stats`: request counters and group op counters grow with writes (text
-#    and JSON agree), node 3 delivers ops it did not submit;
+#  - `stats`: request counters, group op counters and CPG message counters
+#    grow with writes (text and JSON agree), node 3 delivers ops it did not
+#    submit (and sends acknowledgements of the FLUSHes);
 #  - `dump`: the debug ring is non-empty and holds the request just made;
 #  - `config`: the control socket comes from the command line, cpg-prefix
 #    is the default;
@@ -208,7 +209,8 @@ c_wait_converged core 30 1 2 3 || exit 1
 for i in 1 2 3; do
 	a=$(h_cmirrorctl "$i" --json stats) || c_die "node $i: stats"
 	t=$(h_cmirrorctl "$i" stats)
-	for f in .ops_submitted .ops_delivered '.requests.MARK_REGION.count' '.requests.FLUSH.count'; do
+	for f in .ops_submitted .ops_delivered '.requests.MARK_REGION.count' '.requests.FLUSH.count' \
+		.cluster.msgs_sent .cluster.msgs_recv .cluster.ops_recv; do
 		x=$(jq -r "$f // 0" <<<"${B[$i]}") y=$(jq -r "$f // 0" <<<"$a")
 		case $i$f in
 		3.ops_submitted|3.requests.*) [ "$y" = "$x" ] || c_die "node 3 $f: $x -> $y without writes" ;;
@@ -223,7 +225,9 @@ for i in 1 2 3; do
 	fi
 	grep -qx "group ops submitted $(jq -r .ops_submitted <<<"$a")  delivered $(jq -r .ops_delivered <<<"$a")  held for sync [0-9]*" <<<"$t" ||
 		c_die "node $i: stats text group ops: $t"
-	h_log "node $i stats: $(jq -c '{ops_submitted, ops_delivered, mark: .requests.MARK_REGION.count}' <<<"$a")"
+	grep -qx "cpg groups [0-9]*  messages sent $(jq -r .cluster.msgs_sent <<<"$a")  received $(jq -r .cluster.msgs_recv <<<"$a")  ops sent $(jq -r .cluster.ops_sent <<<"$a")  received $(jq -r .cluster.ops_recv <<<"$a")" <<<"$t" ||
+		c_die "node $i: stats text cpg counters: $t"
+	h_log "node $i stats: $(jq -c '{ops_submitted, ops_delivered, mark: .requests.MARK_REGION.count, cpg: .cluster}' <<<"$a")"
 done
 
 # ---- marks in the picture while a writer holds them ----
