@@ -74,6 +74,7 @@ static const struct {
 	/* Not reads: one region marked or cleared by hand (tests). */
 	{ "mark", DM_ULOG_MARK_REGION, true },
 	{ "clear", DM_ULOG_CLEAR_REGION, true },
+	{ "flush", DM_ULOG_FLUSH, false },	/* empty */
 };
 
 int ksim_cmd_query(struct ksim *k, int argc, char **argv)
@@ -116,6 +117,7 @@ int ksim_cmd_query(struct ksim *k, int argc, char **argv)
 	switch (queries[i].type) {
 	case DM_ULOG_MARK_REGION:
 	case DM_ULOG_CLEAR_REGION:
+	case DM_ULOG_FLUSH:
 		printf("ok\n");
 		break;
 	case DM_ULOG_STATUS_INFO:

@@ -48,6 +48,7 @@ static void usage(FILE *f)
 	      "  query in_sync|is_clean|remote_recovering REGION\n"
 	      "  query sync_count|region_size|status_info|status_table\n"
 	      "  query mark|clear REGION  (one MARK_REGION / CLEAR_REGION)\n"
+	      "  query flush          (one empty FLUSH)\n"
 	      "  check-dead NAME...\n"
 	      "  verify\n", f);
 }

@@ -122,6 +122,7 @@ struct logs {
 	struct loop_timer *orphan_timer;
 	struct type_stats stats[ULOG_NR_TYPES + 1];
 	uint64_t ops_submitted, ops_delivered, held_sync;
+	uint64_t flushes_settled;	/* empty FLUSHes answered with no round */
 };
 
 /* logs_reply.c (logs_me: logs.c) */
@@ -164,6 +165,9 @@ void mlog_marks_flagged_sent(struct mlog *m);	/* a flagged op went out */
 /* A MARK of ours submitted before `tag` is not yet stable (or not sent). */
 bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag);
 size_t mlog_marks_unstable(const struct mlog *m);	/* MARKs only */
+/* May a FLUSH with `data_size` bytes of marks be answered now, with no
+ * ordering? */
+bool mlog_marks_flush_settled(const struct mlog *m, uint32_t data_size);
 /* Our op `tag` is stable: it covers every mark and clear of ours sent
  * before it (and itself); true if that removed a mark. */
 bool mlog_marks_covered(struct mlog *m, uint64_t tag);

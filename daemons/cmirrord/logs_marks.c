@@ -131,6 +131,20 @@ bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag)
 	return false;
 }
 
+/*
+ * An empty FLUSH of a core log makes durable only what this node marked
+ * before it: when every member already holds each of those marks it has
+ * nothing left to do, and an ordering would only delay the write.  Clears
+ * need no durability.  The first FLUSH of a log or after a rejoin still
+ * goes round (marks_unflushed: ours may not have reached anyone); so does
+ * one with marks in it (integrated flush), and a disk log's (the disk).
+ */
+bool mlog_marks_flush_settled(const struct mlog *m, uint32_t data_size)
+{
+	return !data_size && m->p.kind == RLOG_CORE && !m->marks_unflushed &&
+	       !mlog_marks_pending_before(m, UINT64_MAX);
+}
+
 size_t mlog_marks_unstable(const struct mlog *m)
 {
 	size_t n = 0;

@@ -13,7 +13,11 @@
 #  - once the writer stops, its last clear (nothing follows it) reaches
 #    node 2 and 3: no region of the log is marked there any more;
 #  - a region marked and then cleared by hand (a lone CLEAR_REGION): clean
-#    again on every node; replicas equal at the end.
+#    again on every node;
+#  - an empty FLUSH while every member holds node 1's marks is answered
+#    with no CPG round (ops submitted unchanged, flushes_settled + 1); one
+#    after a MARK_REGION that frozen node 3 cannot acknowledge waits (shows
+#    as pending) until node 3 is thawed; replicas equal at the end.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +35,15 @@ wait_unmarked() {
 	local end=$((SECONDS + 60))
 	until c_field "$1" core detail | grep -q '^marks 0:'; do
 		[ $SECONDS -lt $end ] || { h_fail "node $1: marks left: $(c_field "$1" core detail | grep '^marks')"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
+# wait_json I EXPR: jq EXPR on node I's core log becomes true (bounded poll).
+wait_json() {
+	local end=$((SECONDS + 60))
+	until [ "$(c_json "$1" core | jq -r "$2" 2>/dev/null)" = true ]; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1: never $2"; return 1; }
 		sleep "$H_POLL"
 	done
 }
@@ -63,6 +76,35 @@ for i in 1 2 3; do c_wait_clean "$i" core $SPARE 0 || exit 1; done
 out=$(c_ksim 2 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
 for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
 h_log "a lone clear of region $SPARE went out after its delay"
+
+# An empty FLUSH when every member holds our marks: answered with no round.
+stat() { h_cmirrorctl 1 --json stats | jq -r ".$1"; }
+wait_json 1 '.marks_unstable == 0' || exit 1
+s0=$(stat ops_submitted) f0=$(stat flushes_settled)
+out=$(c_ksim 1 core query flush 2>&1) || c_die "flush: $out"
+s1=$(stat ops_submitted) f1=$(stat flushes_settled)
+[ "$s1" = "$s0" ] && [ "$f1" = $((f0 + 1)) ] ||
+	c_die "settled empty FLUSH: ops submitted $s0 -> $s1, settled $f0 -> $f1"
+h_log "an empty FLUSH with our marks held everywhere needed no round"
+
+# Not when a mark of ours is not held by every member: node 3 is frozen and
+# cannot acknowledge node 1's MARK_REGION, so the FLUSH after it waits.
+kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
+out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
+wait_json 1 '.marks_unstable >= 1' || exit 1
+c_ksim_bg 1 core fl query flush
+end=$((SECONDS + 60))
+until h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH '; do
+	kill -0 "${C_PID[fl]}" 2>/dev/null || { kill -CONT "$(h__pid 3 cmirrord)"; c_die "the FLUSH after an unstable mark was answered: $(cat "$H_DIR/ksim-fl.out")"; }
+	[ $SECONDS -lt $end ] || c_die "the FLUSH never showed up as pending"
+	sleep "$H_POLL"
+done
+kill -CONT "$(h__pid 3 cmirrord)"
+wait "${C_PID[fl]}" || c_die "flush after the thaw: $(cat "$H_DIR/ksim-fl.err")"
+[ "$(cat "$H_DIR/ksim-fl.out")" = ok ] || c_die "flush after the thaw: $(cat "$H_DIR/ksim-fl.out")"
+out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
+for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
+h_log "the FLUSH after a mark node 3 could not acknowledge waited for its thaw"
 
 for i in 1 2 3; do c_verify "$i" core all || exit 1; done
 c_wait_converged core 30 1 2 3 || exit 1
