@@ -343,7 +343,7 @@ static struct pending *pending_new(const struct kernel_peer *peer,
 	if (req->data_size)
 		memcpy(pd->data, req->data, req->data_size);
 	pd->req.data = pd->data;
-	pd->t_start_ms = loop_now_ms();
+	pd->t_start_us = loop_now_us();
 	return pd;
 }
 

@@ -45,7 +45,7 @@ struct pending {
 	uint64_t tag;
 	bool acked;		/* must be held by every member itself */
 	uint64_t commit_gen;
-	uint64_t t_start_ms;
+	uint64_t t_start_us;	/* arrival, for the latency statistics */
 	struct kernel_peer peer;
 	struct ulog_req req;	/* header copy; req.data points to data[] */
 	uint8_t data[ULOG_MAX_PAYLOAD];

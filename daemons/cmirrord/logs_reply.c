@@ -14,7 +14,7 @@
 #include "logs_int.h"
 
 static void stats_note(struct logs *ls, uint32_t type, int error,
-		       uint64_t t_start_ms)
+		       uint64_t t_start_us)
 {
 	struct type_stats *st;
 	uint64_t us, b = 0;
@@ -22,7 +22,7 @@ static void stats_note(struct logs *ls, uint32_t type, int error,
 	if (type > ULOG_NR_TYPES)
 		return;
 	st = &ls->stats[type];
-	us = (loop_now_ms() - t_start_ms) * 1000;
+	us = loop_now_us() - t_start_us;
 	st->count++;
 	if (error)
 		st->errors++;
@@ -43,7 +43,7 @@ void logs_reply(struct logs *ls, struct pending *pd, int error,
 	if (r < 0 && r != -ENOTCONN)
 		log_warn("%s: reply to %s seq %u failed: %s", pd->req.uuid,
 			 ulog_type_name(t), pd->req.seq, strerror(-r));
-	stats_note(ls, t, error, pd->t_start_ms);
+	stats_note(ls, t, error, pd->t_start_us);
 	if (t == DM_ULOG_FLUSH || t == DM_ULOG_MARK_REGION ||
 	    t == DM_ULOG_CLEAR_REGION)
 		log_dbg("%s: answered %s seq %u (tag %" PRIu64 "): %d",
@@ -56,7 +56,7 @@ void logs_reply_now(struct logs *ls, const struct kernel_peer *peer,
 		      uint32_t out_len)
 {
 	struct pending pd = { .peer = *peer, .req = *req,
-			      .t_start_ms = loop_now_ms() };
+			      .t_start_us = loop_now_us() };
 
 	logs_reply(ls, &pd, error, out, out_len);
 }

@@ -46,5 +46,6 @@ void loop_stop(struct loop *lp);
 void loop_wake(struct loop *lp);
 
 uint64_t loop_now_ms(void);	/* CLOCK_MONOTONIC in ms */
+uint64_t loop_now_us(void);	/* the same in us (request latencies) */
 
 #endif
