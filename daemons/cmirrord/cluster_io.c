@@ -284,7 +284,8 @@ void cluster_io_flush(struct group *g)
 	while (g->out.head && !cl->congested)
 		if (send_ops(g) <= 0)
 			return;
-	lazy_done(g);
+	if (!g->out.head)
+		lazy_done(g);	/* else congested: the flags stay */
 }
 
 int cluster_io_start_snapshot(struct group *g, uint16_t kind)
