@@ -4,7 +4,7 @@
 # soak.sh - run the seeded random fault test for many seeds (issue 7).
 #
 # Usage: sudo scripts/soak.sh [-n N] [-s FIRST_SEED] [-b BUILDDIR]
-#                             [-k BATCH] [-f FAULTS] [-t SECONDS]
+#                             [-k BATCH] [-f FAULTS] [-t SECONDS] [-p MS]
 #   -n N           seeds to run (default 10): FIRST_SEED .. FIRST_SEED+N-1
 #   -s FIRST_SEED  first seed (default 1)
 #   -b BUILDDIR    build with cmirrord, cmirror-ksim, cmirrorctl (default
@@ -13,6 +13,11 @@
 #                  batch, one fresh 3-node cluster per seed
 #   -f FAULTS      faults per seed (default: the test's, RANDOM_FAULTS)
 #   -t SECONDS     time limit per seed (default 900)
+#   -p MS          writers start a write at most every MS ms (default 0: flat
+#                  out).  Flat out keeps a 2-core machine saturated and a
+#                  seed takes 60-130 s; -p 20 halves that at about a third of
+#                  the requests.  Seeds do not run in parallel: two clusters
+#                  on 2 cores take four times as long each.
 #
 # Runs test/integ/t-cluster-random.sh with RANDOM_SEEDS set to each batch,
 # adds up its per-seed lines (random seed=S faults=F requests=R
@@ -29,12 +34,12 @@ set -u
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${top_builddir:-$srcdir/build}
-n=10 first=1 batch=5 faults='' per_seed=900
+n=10 first=1 batch=5 faults='' per_seed=900 pace=0
 num() {	# NAME VALUE: a positive decimal number, else exit 2
 	case $2 in ''|*[!0-9]*) echo "soak: $1: not a number: '$2'" >&2; exit 2 ;; esac
 }
-usage() { sed -n '4,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-while getopts "n:s:b:k:f:t:h" o; do
+usage() { sed -n '4,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while getopts "n:s:b:k:f:t:p:h" o; do
 	case $o in
 	n) num -n "$OPTARG"; n=$OPTARG ;;
 	s) num -s "$OPTARG"; first=$OPTARG ;;
@@ -42,6 +47,7 @@ while getopts "n:s:b:k:f:t:h" o; do
 	k) num -k "$OPTARG"; batch=$OPTARG ;;
 	f) num -f "$OPTARG"; faults=$OPTARG ;;
 	t) num -t "$OPTARG"; per_seed=$OPTARG ;;
+	p) num -p "$OPTARG"; pace=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -59,12 +65,13 @@ logdir=$builddir/soak-logs
 mkdir -p "$logdir"
 export top_builddir=$builddir top_srcdir=$srcdir
 [ -z "$faults" ] || export RANDOM_FAULTS=$faults
+export R_PACE_MS=$pace
 
 runs=0 nfaults=0 reqs=0 lost=0 crashes=0 viol=0 status=PASS
 start=$SECONDS
 last=$((first + n - 1))
 s=$first
-echo "soak: seeds $first..$last in batches of $batch, build $builddir"
+echo "soak: seeds $first..$last in batches of $batch, pace ${pace} ms, build $builddir"
 while [ "$s" -le "$last" ]; do
 	e=$((s + batch - 1))
 	[ "$e" -le "$last" ] || e=$last

@@ -44,6 +44,7 @@ struct ksim_opts {
 	enum ksim_mode mode;
 	bool resync, no_up, down;
 	unsigned lazy_clear;		/* clears held back by N writes */
+	unsigned pace_ms;		/* a new write at most every N ms */
 	/* resync: hold the slot of the (hold_after+1)th region */
 	uint64_t hold_after;
 	bool hold;

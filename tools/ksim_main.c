@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	      "      [--mode integrated|mark] [--resync|--no-resync] [--down]\n"
 	      "      [--lazy-clear N]  (clear a write's regions N writes later,\n"
 	      "      as the region hash does while I/O is in flight)\n"
+	      "      [--pace-ms N]  (start a new write at most every N ms)\n"
 	      "  resync [--hold-after N]  (after N regions, take the next one's\n"
 	      "      work, journal H and hold the slot until killed)\n"
 	      "      [--until-sync [--max-seconds S]]  (ask again for work, as\n"
@@ -57,7 +58,7 @@ enum {
 	O_SOCKET = 256, O_UUID, O_LUID, O_CTR, O_STATE, O_NODE, O_SLOT,
 	O_TIMEOUT, O_RECONNECT, O_SEED, O_QUIET, O_STATS, O_NOUP, O_WRITES,
 	O_REGIONS, O_BURST, O_MODE, O_RESYNC, O_NORESYNC, O_DOWN, O_COUNT,
-	O_MAXSEC, O_LAZY, O_HOLD, O_UNTIL, O_HELP,
+	O_MAXSEC, O_LAZY, O_PACE, O_HOLD, O_UNTIL, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -84,6 +85,7 @@ static const struct option longopts[] = {
 	{ "count", required_argument, NULL, O_COUNT },
 	{ "max-seconds", required_argument, NULL, O_MAXSEC },
 	{ "lazy-clear", required_argument, NULL, O_LAZY },
+	{ "pace-ms", required_argument, NULL, O_PACE },
 	{ "hold-after", required_argument, NULL, O_HOLD },
 	{ "until-sync", no_argument, NULL, O_UNTIL },
 	{ "help", no_argument, NULL, O_HELP },
@@ -189,6 +191,10 @@ static int parse_opts(int argc, char **argv, struct ksim_opts *o)
 		case O_LAZY:
 			r = num("lazy-clear", optarg, 0, KSIM_LAZY_MAX, &v);
 			o->lazy_clear = (unsigned)v;
+			break;
+		case O_PACE:
+			r = num("pace-ms", optarg, 0, 60000, &v);
+			o->pace_ms = (unsigned)v;
 			break;
 		case O_HOLD:
 			r = num("hold-after", optarg, 0, UINT64_MAX, &o->hold_after);

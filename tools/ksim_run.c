@@ -394,7 +394,7 @@ static int workload(struct ksim *k)
 	struct kwrite q[DEFER_MAX];
 	unsigned nq = 0, i;
 	bool resync_idle = !k->o.resync;
-	uint64_t resync_next = 0, started = 0;
+	uint64_t resync_next = 0, started = 0, next_start = 0;
 	int r;
 
 	for (;;) {
@@ -422,11 +422,16 @@ static int workload(struct ksim *k)
 			did = true;
 		} else if ((!k->o.writes || started < k->o.writes) &&
 			   nq < DEFER_MAX) {
-			pick(k, &w);
-			w.first_ms = now;
-			w.backoff_ms = 5;
-			started++;
-			did = true;
+			if (now >= next_start) {
+				pick(k, &w);
+				w.first_ms = now;
+				w.backoff_ms = 5;
+				started++;
+				next_start = now + k->o.pace_ms;
+				did = true;
+			} else if (next_start < next_due) {
+				next_due = next_start;
+			}
 		}
 		if (did) {
 			r = try_write(k, &w);

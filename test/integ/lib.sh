@@ -253,8 +253,9 @@ h_setup() {
 
 h__pid() {	# I NAME -> pid recorded for the node, or fail
 	local f
-	f="$(h_node_dir "$1")/$2.pid"
-	[ -s "$f" ] && cat "$f"
+	local p
+	f="$H_DIR/n$1/$2.pid"
+	[ -s "$f" ] && read -r p <"$f" && echo "$p"
 }
 
 # h_exec I CMD...: run CMD inside node I's network, mount and IPC namespaces

@@ -132,6 +132,22 @@ done
 magic=$(od -An -tx1 -N4 "$T/disk-disk-sync.img" | tr -d ' \n')
 expect_eq "disk log magic" "$magic" "7252694d"
 
+# A paced writer (soak.sh -p) still does every write, and a pace out of
+# range is refused before anything is sent.
+out=$(ksim core-sync run --no-up --writes 20 --pace-ms 2 --mode integrated) ||
+	fail "paced run exited $? ($out)"
+case $out in
+*" writes=20 "*" violations=0") ;;
+*) fail "paced run: $out" ;;
+esac
+if out=$(ksim core-sync run --no-up --writes 1 --pace-ms 60001 2>&1); then
+	fail "--pace-ms 60001 accepted: $out"
+fi
+case $out in
+*"bad --pace-ms"*) ;;
+*) fail "--pace-ms 60001: $out" ;;
+esac
+
 # SIGTERM while tables exist: the daemon must stay.  Two round trips after
 # the signal: the signal was pending before the first query was sent, so
 # by the second reply the daemon's loop has seen it.
