@@ -252,9 +252,8 @@ h_setup() {
 }
 
 h__pid() {	# I NAME -> pid recorded for the node, or fail
-	local f
-	local p
-	f="$H_DIR/n$1/$2.pid"
+	local f p
+	f="$(h_node_dir "$1")/$2.pid"
 	[ -s "$f" ] && read -r p <"$f" && echo "$p"
 }
 
