@@ -14,6 +14,7 @@
 #   BENCH_SECONDS   length of one throughput run [3]
 #   BENCH_IDLE_LOGS idle logs for the scale figure [1000]
 #   BENCH_BIG_REGIONS regions of the checkpoint/memory log [134217728]
+#   H_CMIRRORD_ARGS options for every cmirrord (e.g. --shared-stream)
 # The whole run takes about 5-7 minutes on 2 (shared) cores.
 #
 # Phases:
@@ -319,6 +320,8 @@ REPORT=$OUT/report.md
 	echo "# cmirrord benchmark ($(date -u +%F\ %T) UTC, $(nproc) CPUs, load average before/after: $LOAD0 / $(cut -d' ' -f1-3 /proc/loadavg))"
 	echo
 	echo "3-node netns cluster (knet aes256/sha256); nodes 4 and 5 join for the node-growth table."
+	echo
+	echo "cmirrord options: ${H_CMIRRORD_ARGS:-(defaults)}."
 	echo
 	echo "Raw CPG: cpg-bench, ${OPS_MSG}-byte messages (one integrated mark+flush OPS message)."
 	echo "Ratios are cmirrord / raw CPG of the same run; for latency lower is better, for rates higher."

@@ -7,7 +7,7 @@
 # Usage: scripts/fuzz-long.sh [-t SECONDS_PER_TARGET] [-b BUILDDIR] [TARGET...]
 #   -t N        fuzzing time per target (default 300)
 #   -b DIR      configured build dir holding config.h (default build/)
-#   TARGET      cfgparse wire ulog ckpt (default: all four)
+#   TARGET      cfgparse wire ulog ckpt stream (default: all five)
 # Unlike run.sh, a crash does not end the target's run: the crashing input
 # is kept (DIR/fuzz-long/artifacts-TARGET/crash-*) and libFuzzer restarts
 # on the grown corpus for the time that is left.  Each crash belongs in
@@ -31,7 +31,7 @@ done
 shift $((OPTIND - 1))
 case $secs in ''|*[!0-9]*|0) echo "fuzz-long: bad -t '$secs'" >&2; exit 2 ;; esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt)
+[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt stream)
 builddir=$(cd "$builddir" && pwd)
 out=$builddir/fuzz-long
 

@@ -91,6 +91,8 @@ static void disconnect(struct group *g)
 		loop_del_fd(g->cl->lp, g->fd);
 		g->fd = -1;
 	}
+	if (g->cl->shared)
+		cluster_stream_leave_log(g);
 	if (g->h) {
 		if (g->connected)
 			cpg_leave(g->h, &g->cpgname);
@@ -119,6 +121,16 @@ static void deliver_cb(cpg_handle_t h, const struct cpg_name *name,
 
 	if (!g || g->dead || g->want_rejoin)
 		return;
+	if (g->cl->shared) {
+		/* Nothing is sent on a log's own group with the shared
+		 * stream: a node runs without it, and the two do not mix. */
+		g->st.bad_msgs++;
+		if (!g->st.foreign++)
+			log_err("%s: node %u sends on the log's own CPG group: "
+				"it does not run with shared-stream; every "
+				"node must set the same", g->name, nodeid);
+		return;
+	}
 	cluster_io_deliver(g, nodeid, msg, len);
 }
 
@@ -127,37 +139,35 @@ static void totem_cb(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
 {
 	struct group *g = group_of(h);
 
-	if (!g || g->dead)
+	if (!g || g->dead || g->cl->shared)
 		return;
 	g->ring = ring;
 	log_dbg("%s: totem ring %u/%" PRIu64 " with %u nodes", g->name,
 		ring.nodeid, ring.seq, n);
 }
 
-static void fmt_addrs(const struct cpg_address *a, size_t n, char *buf,
-		      size_t len)
+static size_t fmt_ids(char *buf, size_t len, size_t o, uint32_t id, bool sp)
 {
-	size_t o = 0;
+	int w;
 
-	buf[0] = 0;
-	for (size_t i = 0; i < n && o < len; i++) {
-		int w = snprintf(buf + o, len - o, "%s%u", i ? " " : "",
-				 a[i].nodeid);
-		if (w < 0)
-			break;
-		o += (size_t)w;
-	}
+	if (o >= len)
+		return o;
+	w = snprintf(buf + o, len - o, "%s%u", sp ? " " : "", id);
+	return w < 0 ? len : o + (size_t)w;
 }
 
-static void log_confchg(struct group *g, const struct cpg_address *ml,
-			size_t nm, const struct cpg_address *ll, size_t nl,
-			const struct cpg_address *jl, size_t nj)
+static void log_confchg(struct group *g, const struct csync_event *ev)
 {
 	char m[CPG_MEMBERS_MAX * 11 + 1], l[sizeof(m)], j[sizeof(m)];
+	size_t om = 0, ol = 0, oj = 0;
 
-	fmt_addrs(ml, nm, m, sizeof(m));
-	fmt_addrs(ll, nl, l, sizeof(l));
-	fmt_addrs(jl, nj, j, sizeof(j));
+	m[0] = l[0] = j[0] = 0;
+	for (size_t i = 0; i < ev->nmembers; i++)
+		om = fmt_ids(m, sizeof(m), om, ev->members[i], i);
+	for (size_t i = 0; i < ev->nleft; i++)
+		ol = fmt_ids(l, sizeof(l), ol, ev->left[i].nodeid, i);
+	for (size_t i = 0; i < ev->njoined; i++)
+		oj = fmt_ids(j, sizeof(j), oj, ev->joined[i].nodeid, i);
 	log_info("%s: membership [%s] joined [%s] left [%s] (we are %s)",
 		 g->name, m, j, l, csync_state_name(g->sync.state));
 }
@@ -197,37 +207,14 @@ static void apply_actions(struct group *g, const struct csync_actions *a,
 	}
 }
 
-static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
-		       const struct cpg_address *ml, size_t nm,
-		       const struct cpg_address *ll, size_t nl,
-		       const struct cpg_address *jl, size_t nj)
+void cluster_group_confchg(struct group *g, const struct csync_event *ev)
 {
-	struct group *g = group_of(h);
-	uint32_t members[CPG_MEMBERS_MAX];
-	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
-	struct csync_event ev = { members, 0, left, 0, joined, 0 };
 	struct csync_actions a;
 	bool first, node_down;
 
-	if (!g || g->dead || g->want_rejoin)
-		return;
-	log_confchg(g, ml, nm, ll, nl, jl, nj);
-	for (size_t i = 0; i < nl; i++)
-		if (ll[i].nodeid == g->cl->node && ll[i].pid == g->cl->pid) {
-			g->want_rejoin = true;
-			g->rejoin_why = "our own membership ended";
-			return;
-		}
-	for (size_t i = 0; i < nm && i < CPG_MEMBERS_MAX; i++)
-		members[ev.nmembers++] = ml[i].nodeid;
-	for (size_t i = 0; i < nl && i < CPG_MEMBERS_MAX; i++)
-		left[ev.nleft++] = (struct csync_node){ ll[i].nodeid,
-							ll[i].reason };
-	for (size_t i = 0; i < nj && i < CPG_MEMBERS_MAX; i++)
-		joined[ev.njoined++] = (struct csync_node){ jl[i].nodeid,
-							    jl[i].reason };
+	log_confchg(g, ev);
 	first = g->sync.state == CSYNC_NEW;
-	if (csync_confchg(&g->sync, &ev, &a) < 0) {
+	if (csync_confchg(&g->sync, ev, &a) < 0) {
 		log_err("%s: more than %u members: not supported", g->name,
 			WIRE_MAX_MEMBERS);
 		return;
@@ -242,8 +229,8 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 	}
 	cluster_io_confchg(g, a.reset_rx);
 	node_down = false;
-	for (size_t i = 0; i < nl; i++)
-		node_down |= ll[i].reason == CPG_REASON_NODEDOWN;
+	for (size_t i = 0; i < ev->nleft; i++)
+		node_down |= ev->left[i].reason == CPG_REASON_NODEDOWN;
 	if (node_down) {
 		/* The ring broke (a process leaving the group does not break
 		 * it): until quorum is confirmed for a later ring, this may be
@@ -257,6 +244,37 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 	apply_actions(g, &a, first);
 	if (!g->dead && !g->want_rejoin)
 		cluster_stable_confchg(g, node_down, g->ring.seq);
+}
+
+static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
+		       const struct cpg_address *ml, size_t nm,
+		       const struct cpg_address *ll, size_t nl,
+		       const struct cpg_address *jl, size_t nj)
+{
+	struct group *g = group_of(h);
+	uint32_t members[CPG_MEMBERS_MAX];
+	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
+	struct csync_event ev = { members, 0, left, 0, joined, 0 };
+
+	/* With the shared stream this group is only for corosync-cpgtool:
+	 * the log's membership is decided in the stream (cluster_vtab.c). */
+	if (!g || g->dead || g->want_rejoin || g->cl->shared)
+		return;
+	for (size_t i = 0; i < nl; i++)
+		if (ll[i].nodeid == g->cl->node && ll[i].pid == g->cl->pid) {
+			g->want_rejoin = true;
+			g->rejoin_why = "our own membership ended";
+			return;
+		}
+	for (size_t i = 0; i < nm && i < CPG_MEMBERS_MAX; i++)
+		members[ev.nmembers++] = ml[i].nodeid;
+	for (size_t i = 0; i < nl && i < CPG_MEMBERS_MAX; i++)
+		left[ev.nleft++] = (struct csync_node){ ll[i].nodeid,
+							ll[i].reason };
+	for (size_t i = 0; i < nj && i < CPG_MEMBERS_MAX; i++)
+		joined[ev.njoined++] = (struct csync_node){ jl[i].nodeid,
+							    jl[i].reason };
+	cluster_group_confchg(g, &ev);
 }
 
 /* ---- connection life cycle ------------------------------------------- */
@@ -289,6 +307,9 @@ static int connect_group(struct group *g)
 	cs_error_t e;
 	int r;
 
+	/* The log's membership lives in the stream: join that first. */
+	if (cl->shared && !cluster_stream_ready(cl))
+		return -ENOTCONN;
 	e = cpg_model_initialize(&g->h, CPG_MODEL_V1, (cpg_model_data_t *)&md,
 				 g);
 	if (e != CS_OK) {
@@ -328,6 +349,13 @@ static int connect_group(struct group *g)
 		return cluster_cs_to_errno(e);
 	}
 	g->connected = true;
+	if (cl->shared) {
+		r = cluster_stream_join_log(g);
+		if (r < 0) {
+			disconnect(g);
+			return r;
+		}
+	}
 	if (g->warned)
 		log_info("%s: connected to corosync again", g->name);
 	g->warned = false;
@@ -479,6 +507,8 @@ static int cl_join(void *tctx, const char *uuid,
 		retry_connect(g, r);	/* corosync may come (back) later */
 	g->next = cl->groups;
 	cl->groups = g;
+	if (cl->shared)
+		cluster_stream_add(g);
 	*out = g;
 	return 0;
 }
@@ -493,6 +523,15 @@ static void cl_leave(struct group *g)
 			break;
 		}
 	log_info("%s: leaving the group", g->name);
+	if (cl->shared)
+		cluster_stream_del(g);
+	if (cluster_stream_dispatching(cl)) {
+		/* Freed by cluster_groups_after_dispatch(). */
+		g->dead = true;
+		g->gnext = cl->graveyard;
+		cl->graveyard = g;
+		return;
+	}
 	if (g->in_dispatch) {
 		/* Freed by fd_cb once cpg_dispatch returns. */
 		g->dead = true;
@@ -552,6 +591,42 @@ static void hook_cb(struct loop *lp, void *ctx)
 
 	for (struct group *g = cl->groups; g; g = g->next)
 		cluster_io_flush(g);
+	if (cl->shared)
+		cluster_stream_flush(cl);
+}
+
+void cluster_groups_kick(struct cluster *cl)
+{
+	for (struct group *g = cl->groups; g; g = g->next) {
+		if (g->connected || g->dead)
+			continue;
+		if (g->reconnect)
+			loop_timer_cancel(cl->lp, g->reconnect);
+		g->reconnect = NULL;
+		g->backoff_ms = 0;
+		schedule_reconnect(g, 0);
+	}
+}
+
+void cluster_groups_lost(struct cluster *cl, const char *why)
+{
+	for (struct group *g = cl->groups; g; g = g->next)
+		if (g->connected && !g->dead)
+			restart_group(g, why, true);
+}
+
+void cluster_groups_after_dispatch(struct cluster *cl)
+{
+	while (cl->graveyard) {
+		struct group *g = cl->graveyard;
+
+		cl->graveyard = g->gnext;
+		free_group(g);
+	}
+	for (struct group *g = cl->groups; g; g = g->next)
+		if (g->want_rejoin && !g->in_dispatch)
+			restart_group(g, g->rejoin_why ? g->rejoin_why : "?",
+				      false);
 }
 
 static void quorum_cb(void *ctx, bool quorate)
@@ -630,6 +705,14 @@ int cluster_transport_new(struct loop *lp, const struct cmirrord_opts *o,
 		return r;
 	}
 	cl->quorate = quorum_mon_quorate(cl->qm);
+	cl->shared = o->shared_stream;
+	if (cl->shared && (r = cluster_stream_new(cl)) < 0) {
+		loop_del_hook(lp, hook_cb, cl);
+		quorum_mon_free(cl->qm);
+		free(cl->sendbuf);
+		free(cl);
+		return r;
+	}
 	cl->t = (struct group_transport){
 		.name = "cpg",
 		.join = cl_join,
@@ -641,8 +724,9 @@ int cluster_transport_new(struct loop *lp, const struct cmirrord_opts *o,
 		.tctx = cl,
 	};
 	log_info("cluster: node %u, %s, batches of %u ops, checkpoint chunks "
-		 "of %zu bytes", cl->node, cl->quorate ? "quorate"
-		 : "not quorate", batch, cl->chunk);
+		 "of %zu bytes%s", cl->node, cl->quorate ? "quorate"
+		 : "not quorate", batch, cl->chunk,
+		 cl->shared ? ", one shared stream for all logs" : "");
 	*out = &cl->t;
 	return 0;
 }
@@ -656,6 +740,7 @@ void cluster_transport_free(struct group_transport *t)
 	cl = t->tctx;
 	while (cl->groups)
 		cl_leave(cl->groups);
+	cluster_stream_free(cl);
 	loop_del_hook(cl->lp, hook_cb, cl);
 	if (cl->retry)
 		loop_timer_cancel(cl->lp, cl->retry);

@@ -53,6 +53,7 @@ struct cluster_group_info {
 	uint64_t merge_in_sent, merge_in_folded;
 	uint64_t confchgs, rejoins, reconnects;
 	uint64_t bad_msgs;	/* undecodable or mismatched messages */
+	uint64_t foreign;	/* shared-stream: messages on the log's own group */
 	uint64_t acks_sent;	/* GROUP_OP_ACK ops multicast */
 	uint64_t stable;	/* our flagged ops every member holds */
 	uint64_t waiting_stable;	/* ours still waiting for that */

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <corosync/cpg.h>
 
@@ -125,8 +126,18 @@ struct group {
 	struct { uint32_t origin; uint64_t tag; } acks[WIRE_MAX_MEMBERS];
 	size_t nacks;		/* to acknowledge in the next batch */
 
+	/* Shared stream (cluster_stream.c): our JOIN's incarnation, sent
+	 * and not left since, and delivered (the log's membership holds us). */
+	uint32_t inc;
+	bool join_sent;
+	bool vmember;
+	struct group *hnext;	/* uuid hash chain */
+	struct group *gnext;	/* freed after the stream's dispatch */
+
 	struct cluster_group_info st;	/* counters only */
 };
+
+struct cl_stream;
 
 struct cluster {
 	struct loop *lp;
@@ -147,12 +158,45 @@ struct cluster {
 	size_t sendcap;
 	size_t chunk;
 	struct cluster_stats tot;	/* counters over all groups */
+	/* Option shared-stream: every log's messages in one CPG group. */
+	bool shared;
+	struct cl_stream *s;
+	struct group *graveyard;	/* left during the stream's dispatch */
 };
 
 int cluster_cs_to_errno(cs_error_t e);
+/* cluster.c: a membership change of g's log (its CPG group's confchg, or
+ * one derived from the shared stream). */
+void cluster_group_confchg(struct group *g, const struct csync_event *ev);
+/* cluster.c, for cluster_stream.c: the stream is joined (groups waiting
+ * for it connect now), lost (every group starts over), or dispatched
+ * (groups that left or want to rejoin are handled now). */
+void cluster_groups_kick(struct cluster *cl);
+void cluster_groups_lost(struct cluster *cl, const char *why);
+void cluster_groups_after_dispatch(struct cluster *cl);
+
+/* cluster_stream.c (shared-stream) */
+int cluster_stream_new(struct cluster *cl);
+void cluster_stream_free(struct cluster *cl);
+/* Joined: logs may join.  Else start connecting (if not already) and
+ * return false; cluster_groups_kick() follows once joined. */
+bool cluster_stream_ready(struct cluster *cl);
+bool cluster_stream_dispatching(const struct cluster *cl);
+void cluster_stream_add(struct group *g);	/* uuid hash */
+void cluster_stream_del(struct group *g);
+/* Queue the log's JOIN (a new incarnation) or, if one was sent, LEAVE. */
+int cluster_stream_join_log(struct group *g);
+void cluster_stream_leave_log(struct group *g);
+/* One message of g into the outgoing bundle: 1, 0 (congested), -errno. */
+int cluster_stream_mcast(struct group *g, const struct iovec *iov,
+			 unsigned n);
+/* Send the bundles (end of every loop iteration). */
+void cluster_stream_flush(struct cluster *cl);
 
 /* cluster_io.c */
 void cluster_io_flush(struct group *g);
+/* CS_ERR_TRY_AGAIN: hold all sending until the retry timer. */
+void cluster_io_congested(struct cluster *cl);
 /* Drop the outgoing queue (rejoin, leave). */
 void cluster_io_drop_out(struct group *g);
 void cluster_io_deliver(struct group *g, uint32_t nodeid, const uint8_t *msg,

@@ -85,11 +85,8 @@ static void retry_cb(struct loop *lp, struct loop_timer *t, void *ctx)
 }
 
 /* Corosync pushed back: keep everything queued and retry later. */
-static void congested(struct group *g)
+void cluster_io_congested(struct cluster *cl)
 {
-	struct cluster *cl = g->cl;
-
-	g->st.try_again++;
 	cl->tot.try_again++;
 	cl->congested = true;
 	if (!cl->retry)
@@ -102,12 +99,26 @@ static void congested(struct group *g)
 	}
 }
 
+static void congested(struct group *g)
+{
+	g->st.try_again++;
+	cluster_io_congested(g->cl);
+}
+
 /* 1 sent, 0 congested, -errno failed. */
 static int mcast(struct group *g, const struct iovec *iov, unsigned n)
 {
 	cpg_flow_control_state_t fc = CPG_FLOW_CONTROL_DISABLED;
 	cs_error_t e;
+	int r;
 
+	if (g->cl->shared) {
+		/* Into this iteration's bundle (cluster_stream.c). */
+		r = cluster_stream_mcast(g, iov, n);
+		if (r == 1)
+			g->st.msgs_sent++;
+		return r;
+	}
 	if (cpg_flow_control_state_get(g->h, &fc) == CS_OK &&
 	    fc == CPG_FLOW_CONTROL_ENABLED) {
 		congested(g);
@@ -119,8 +130,7 @@ static int mcast(struct group *g, const struct iovec *iov, unsigned n)
 		return 0;
 	}
 	if (e != CS_OK) {
-		int r = cluster_cs_to_errno(e);
-
+		r = cluster_cs_to_errno(e);
 		log_err("%s: cpg_mcast_joined: %s", g->name, strerror(-r));
 		return r;
 	}
@@ -700,7 +710,8 @@ void cluster_io_deliver(struct group *g, uint32_t nodeid, const uint8_t *msg,
 	int r = wire_hdr_decode(msg, len, &h);
 
 	g->st.msgs_recv++;
-	g->cl->tot.msgs_recv++;
+	if (!g->cl->shared)	/* else it counts bundles */
+		g->cl->tot.msgs_recv++;
 	if (r < 0 || h.sender != nodeid || strcmp(h.uuid, g->uuid)) {
 		g->st.bad_msgs++;
 		log_warn("%s: dropping a message from node %u: %s", g->name,

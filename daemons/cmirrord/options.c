@@ -102,6 +102,10 @@ static const struct cfg_option opt_table[] = {
 	{ .name = "quorum", .type = CFG_ENUM, FIELD(require_quorum),
 	  .words = quorum_words, .def = "require", .argname = "MODE",
 	  .help = "hold cluster operations while inquorate" },
+	{ .name = "shared-stream", .type = CFG_BOOL, FIELD(shared_stream),
+	  .def = "no", .help = "send every log's messages in one CPG group "
+		  "(all nodes must agree); each log keeps its own group, "
+		  "idle, for corosync-cpgtool" },
 	{ .name = "orphan-timeout", .type = CFG_UINT, FIELD(orphan_timeout_s),
 	  .min = 1, .max = 604800, .def = "600", .argname = "SECONDS",
 	  .help = "free a constructed log never resumed after this long" },

@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The shared stream (option shared-stream; doc/design.md): one CPG group,
+ * "cmirrord-stream:" + cpg-prefix, carries the messages of every log, so
+ * one loop iteration's ops of all logs leave in one multicast (a BUNDLE,
+ * wire_stream.h) instead of one per log.  Which node is a member of which
+ * log is decided inside the stream (cluster_vtab.c) and fed to the same
+ * per-log sync logic as a log's own CPG confchg would be.  Each log still
+ * joins its own CPG group, with nothing sent there, so corosync-cpgtool
+ * shows one group per log as without the option.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_int.h"
+#include "cluster_vtab.h"
+#include "cmirror/wire_stream.h"
+#include "logging.h"
+
+#define STREAM_HASH		1024u
+#define STREAM_MAX_BUNDLES	8	/* closed bundles before ops wait */
+#define STREAM_ANN_PART		(32u * 1024)
+#define STREAM_RECONNECT_MIN_MS	100
+#define STREAM_RECONNECT_MAX_MS	5000
+
+struct cl_bundle {
+	struct cl_bundle *next;
+	struct wstream_enc e;
+	uint8_t buf[];
+};
+
+struct cl_stream {
+	struct cluster *cl;
+	cpg_handle_t h;
+	int fd;
+	bool joined;
+	bool in_dispatch;
+	const char *lost;	/* set in dispatch: start over after it */
+	struct loop_timer *reconnect;
+	uint64_t backoff_ms;
+	bool warned;
+	struct cpg_name name;
+	struct cpg_ring_id ring;
+	struct vtab *vt;
+	struct cl_bundle *head, *tail;
+	size_t nbundles;
+	size_t bundle_cap;
+	bool starved;		/* an op found no room: wake after sending */
+	struct group *hash[STREAM_HASH];
+};
+
+static size_t hash_of(const char *uuid)
+{
+	return crc32c(0, uuid, strlen(uuid)) % STREAM_HASH;
+}
+
+static struct group *find(const struct cl_stream *s, const char *uuid)
+{
+	for (struct group *g = s->hash[hash_of(uuid)]; g; g = g->hnext)
+		if (!strcmp(g->uuid, uuid))
+			return g;
+	return NULL;
+}
+
+void cluster_stream_add(struct group *g)
+{
+	struct cl_stream *s = g->cl->s;
+	size_t b = hash_of(g->uuid);
+
+	g->hnext = s->hash[b];
+	s->hash[b] = g;
+}
+
+void cluster_stream_del(struct group *g)
+{
+	struct cl_stream *s = g->cl->s;
+
+	for (struct group **pp = &s->hash[hash_of(g->uuid)]; *pp;
+	     pp = &(*pp)->hnext)
+		if (*pp == g) {
+			*pp = g->hnext;
+			return;
+		}
+}
+
+bool cluster_stream_dispatching(const struct cluster *cl)
+{
+	return cl->s && cl->s->in_dispatch;
+}
+
+/* ---- outgoing bundles --------------------------------------------------- */
+
+static void drop_bundles(struct cl_stream *s)
+{
+	while (s->head) {
+		struct cl_bundle *b = s->head;
+
+		s->head = b->next;
+		free(b);
+	}
+	s->tail = NULL;
+	s->nbundles = 0;
+}
+
+static struct cl_bundle *new_bundle(struct cl_stream *s)
+{
+	struct cl_bundle *b = malloc(sizeof(*b) + s->bundle_cap);
+
+	if (!b)
+		return NULL;
+	b->next = NULL;
+	wstream_begin(&b->e, b->buf, s->bundle_cap, s->cl->node);
+	if (s->tail)
+		s->tail->next = b;
+	else
+		s->head = b;
+	s->tail = b;
+	s->nbundles++;
+	return b;
+}
+
+/* 1 queued, 0 no room for an op now (not congestion: the bundles go
+ * at the end of this iteration, then the op's group tries again) (`ctl`: control records always get
+ * room), -errno. */
+static int queue(struct cl_stream *s, uint16_t type, const struct iovec *iov,
+		 unsigned n, bool ctl)
+{
+	struct cl_bundle *b = s->tail;
+	int r;
+
+	if (b && wstream_add(&b->e, type, iov, n) == 0)
+		return 1;
+	if (!ctl && s->nbundles >= STREAM_MAX_BUNDLES) {
+		s->starved = true;
+		return 0;
+	}
+	b = new_bundle(s);
+	if (!b)
+		return -ENOMEM;
+	r = wstream_add(&b->e, type, iov, n);
+	return r < 0 ? r : 1;
+}
+
+static int queue_ctl(struct cl_stream *s, uint16_t type, const void *p,
+		     size_t len)
+{
+	struct iovec iov = { (void *)p, len };
+	int r = queue(s, type, &iov, 1, true);
+
+	if (r < 0)
+		log_err("stream: cannot queue a membership record: %s",
+			strerror(-r));
+	loop_wake(s->cl->lp);
+	return r < 0 ? r : 0;
+}
+
+int cluster_stream_mcast(struct group *g, const struct iovec *iov,
+			 unsigned n)
+{
+	struct cl_stream *s = g->cl->s;
+
+	if (!s->joined || !g->vmember)
+		return -ENOTCONN;
+	return queue(s, WSTREAM_LOG, iov, n, false);
+}
+
+void cluster_stream_flush(struct cluster *cl)
+{
+	struct cl_stream *s = cl->s;
+
+	while (s->joined && s->head && !cl->congested) {
+		struct cl_bundle *b = s->head;
+		cpg_flow_control_state_t fc = CPG_FLOW_CONTROL_DISABLED;
+		struct iovec iov = { b->buf, wstream_finish(&b->e) };
+		cs_error_t e;
+
+		if (cpg_flow_control_state_get(s->h, &fc) == CS_OK &&
+		    fc == CPG_FLOW_CONTROL_ENABLED)
+			e = CS_ERR_TRY_AGAIN;
+		else
+			e = cpg_mcast_joined(s->h, CPG_TYPE_AGREED, &iov, 1);
+		if (e == CS_ERR_TRY_AGAIN) {
+			cluster_io_congested(cl);
+			return;
+		}
+		if (e != CS_OK) {
+			/* The connection is broken: the dispatch error or
+			 * hang-up that follows starts everything over. */
+			log_err("stream: cpg_mcast_joined: %s",
+				strerror(-cluster_cs_to_errno(e)));
+			return;
+		}
+		cl->tot.msgs_sent++;
+		s->head = b->next;
+		if (!s->head)
+			s->tail = NULL;
+		s->nbundles--;
+		free(b);
+		if (s->starved) {
+			s->starved = false;
+			loop_wake(cl->lp);
+		}
+	}
+}
+
+/* ---- logs joining and leaving ----------------------------------------- */
+
+static int member_rec(struct group *g, uint16_t type)
+{
+	uint8_t buf[4 + WSTREAM_UUID_MAX];
+	int n = wstream_member_encode(buf, g->inc, g->uuid);
+
+	if (n < 0)
+		return n;
+	return queue_ctl(g->cl->s, type, buf, (size_t)n);
+}
+
+int cluster_stream_join_log(struct group *g)
+{
+	struct cl_stream *s = g->cl->s;
+	int r;
+
+	if (!s->joined)
+		return -ENOTCONN;
+	g->inc++;
+	g->vmember = false;
+	g->ring = s->ring;
+	r = member_rec(g, WSTREAM_JOIN);
+	g->join_sent = r == 0;
+	return r;
+}
+
+void cluster_stream_leave_log(struct group *g)
+{
+	struct cl_stream *s = g->cl->s;
+
+	if (g->join_sent && s && s->joined)
+		member_rec(g, WSTREAM_LEAVE);
+	g->join_sent = false;
+	g->vmember = false;
+}
+
+struct ann {
+	struct cl_stream *s;
+	uint8_t buf[STREAM_ANN_PART];
+	struct wstream_ann_enc a;
+	uint32_t flags;
+	int err;
+};
+
+static void ann_emit(struct ann *an, uint32_t last)
+{
+	size_t len = wstream_ann_finish(&an->a, an->flags | last);
+
+	if (queue_ctl(an->s, WSTREAM_ANNOUNCE, an->buf, len) < 0)
+		an->err = -ENOMEM;
+	an->flags = 0;
+	wstream_ann_begin(&an->a, an->buf, sizeof(an->buf));
+}
+
+static int ann_one(void *arg, const char *uuid)
+{
+	struct ann *an = arg;
+
+	if (wstream_ann_add(&an->a, uuid) == -ENOSPC) {
+		ann_emit(an, 0);
+		return wstream_ann_add(&an->a, uuid);
+	}
+	return 0;
+}
+
+/* After a confchg with joiners: the logs the table says we are in. */
+static void announce(struct cl_stream *s)
+{
+	struct ann *an = malloc(sizeof(*an));
+
+	if (!an) {
+		s->lost = "no memory for the announcement";
+		return;
+	}
+	an->s = s;
+	an->flags = WSTREAM_ANN_FIRST;
+	an->err = 0;
+	wstream_ann_begin(&an->a, an->buf, sizeof(an->buf));
+	vtab_each_of(s->vt, s->cl->node, ann_one, an);
+	ann_emit(an, WSTREAM_ANN_LAST);
+	if (an->err)
+		s->lost = "cannot queue the announcement";
+	free(an);
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+static void vt_change(void *ctx, const char *uuid,
+		      const struct wire_nodes *members,
+		      const struct csync_node *left, size_t nl,
+		      const struct csync_node *joined, size_t nj,
+		      uint32_t inc)
+{
+	struct cluster *cl = ctx;
+	struct group *g = find(cl->s, uuid);
+	struct csync_event ev = { members->id, members->n, left, nl, joined,
+				  nj };
+
+	if (!g || g->dead || g->want_rejoin || !g->join_sent)
+		return;
+	if (!g->vmember) {
+		bool ours = false;
+
+		/* Our log's first change is our own JOIN of this
+		 * incarnation; an older one's may still be in flight. */
+		for (size_t i = 0; i < nj; i++)
+			ours |= joined[i].nodeid == cl->node;
+		if (!ours || nj != 1 || inc != g->inc)
+			return;
+		g->vmember = true;
+	}
+	g->ring = cl->s->ring;
+	cluster_group_confchg(g, &ev);
+}
+
+static void vt_deliver(void *ctx, const char *uuid, uint32_t from,
+		       const uint8_t *msg, size_t len)
+{
+	struct cluster *cl = ctx;
+	struct group *g = find(cl->s, uuid);
+
+	if (g && g->vmember && !g->dead && !g->want_rejoin)
+		cluster_io_deliver(g, from, msg, len);
+}
+
+static const struct vtab_ops vt_ops = {
+	.change = vt_change,
+	.deliver = vt_deliver,
+};
+
+static void s_deliver(cpg_handle_t h, const struct cpg_name *name,
+		      uint32_t nodeid, uint32_t pid, void *msg, size_t len)
+{
+	struct cl_stream *s;
+	struct wstream_dec d;
+	struct wstream_rec rec;
+	void *ctx = NULL;
+	int r;
+
+	if (cpg_context_get(h, &ctx) != CS_OK || !ctx)
+		return;
+	s = ((struct cluster *)ctx)->s;
+	if (!s->vt || s->lost)
+		return;
+	s->cl->tot.msgs_recv++;
+	r = wstream_open(&d, msg, len);
+	if (r < 0 || d.sender != nodeid) {
+		log_warn("stream: dropping a bundle from node %u: %s", nodeid,
+			 r < 0 ? strerror(-r) : "sender mismatch");
+		return;
+	}
+	while (wstream_next(&d, &rec) == 1) {
+		r = vtab_record(s->vt, nodeid, rec.type, rec.data, rec.len);
+		if (r == -ENOBUFS) {
+			s->lost = "too much held back while nodes announce";
+			return;
+		}
+		if (r < 0)
+			log_warn("stream: dropping a record (type %u) from "
+				 "node %u: %s", rec.type, nodeid,
+				 strerror(-r));
+	}
+}
+
+static void s_confchg(cpg_handle_t h, const struct cpg_name *name,
+		      const struct cpg_address *ml, size_t nm,
+		      const struct cpg_address *ll, size_t nl,
+		      const struct cpg_address *jl, size_t nj)
+{
+	uint32_t members[CPG_MEMBERS_MAX];
+	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
+	struct cluster *cl;
+	struct cl_stream *s;
+	void *ctx = NULL;
+	size_t n = 0;
+	int r;
+
+	if (cpg_context_get(h, &ctx) != CS_OK || !ctx)
+		return;
+	cl = ctx;
+	s = cl->s;
+	if (!s->vt || s->lost)
+		return;
+	for (size_t i = 0; i < nl; i++)
+		if (ll[i].nodeid == cl->node && ll[i].pid == cl->pid) {
+			s->lost = "our membership of the stream ended";
+			return;
+		}
+	for (size_t i = 0; i < nm && n < CPG_MEMBERS_MAX; i++)
+		members[n++] = ml[i].nodeid;
+	for (size_t i = 0; i < nl && i < CPG_MEMBERS_MAX; i++)
+		left[i] = (struct csync_node){ ll[i].nodeid, ll[i].reason };
+	for (size_t i = 0; i < nj && i < CPG_MEMBERS_MAX; i++)
+		joined[i] = (struct csync_node){ jl[i].nodeid, jl[i].reason };
+	log_info("stream: %zu members, %zu joined, %zu left", nm, nj, nl);
+	r = vtab_confchg(s->vt, members, n, left,
+			 nl < CPG_MEMBERS_MAX ? nl : CPG_MEMBERS_MAX, joined,
+			 nj < CPG_MEMBERS_MAX ? nj : CPG_MEMBERS_MAX);
+	if (r == -E2BIG)
+		log_err("stream: more than %u members: not supported",
+			WIRE_MAX_MEMBERS);
+	else if (r == 1)
+		announce(s);
+}
+
+static void s_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
+		    const uint32_t *members)
+{
+	void *ctx = NULL;
+	struct cluster *cl;
+
+	if (cpg_context_get(h, &ctx) != CS_OK || !ctx)
+		return;
+	cl = ctx;
+	cl->s->ring = ring;
+	for (struct group *g = cl->groups; g; g = g->next)
+		g->ring = ring;
+	log_dbg("stream: totem ring %u/%" PRIu64 " with %u nodes",
+		ring.nodeid, ring.seq, n);
+}
+
+/* ---- connection life cycle --------------------------------------------- */
+
+static void s_reconnect_cb(struct loop *lp, struct loop_timer *t, void *ctx);
+static void s_fd_cb(struct loop *lp, int fd, short revents, void *ctx);
+
+static void s_disconnect(struct cl_stream *s)
+{
+	if (s->fd >= 0)
+		loop_del_fd(s->cl->lp, s->fd);
+	s->fd = -1;
+	if (s->h) {
+		if (s->joined)
+			cpg_leave(s->h, &s->name);
+		cpg_finalize(s->h);
+	}
+	s->h = 0;
+	s->joined = false;
+	drop_bundles(s);
+	vtab_free(s->vt);
+	s->vt = NULL;
+}
+
+static void s_schedule(struct cl_stream *s, uint64_t ms)
+{
+	if (!s->reconnect)
+		s->reconnect = loop_timer_add(s->cl->lp, ms, 0, s_reconnect_cb,
+					      s, "stream-reconnect");
+}
+
+static void s_retry(struct cl_stream *s, int err)
+{
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2
+				      : STREAM_RECONNECT_MIN_MS;
+	if (s->backoff_ms > STREAM_RECONNECT_MAX_MS)
+		s->backoff_ms = STREAM_RECONNECT_MAX_MS;
+	if (!s->warned)
+		log_warn("stream: cannot join the CPG group: %s (retrying)",
+			 strerror(-err));
+	s->warned = true;
+	s_schedule(s, s->backoff_ms);
+}
+
+static int s_connect(struct cl_stream *s)
+{
+	struct cluster *cl = s->cl;
+	cpg_model_v1_data_t md = {
+		.model = CPG_MODEL_V1,
+		.cpg_deliver_fn = s_deliver,
+		.cpg_confchg_fn = s_confchg,
+		.cpg_totem_confchg_fn = s_totem,
+		.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
+	};
+	unsigned int node = 0;
+	cs_error_t e;
+	int r;
+
+	e = cpg_model_initialize(&s->h, CPG_MODEL_V1, (cpg_model_data_t *)&md,
+				 cl);
+	if (e != CS_OK) {
+		s->h = 0;
+		return cluster_cs_to_errno(e);
+	}
+	e = cpg_fd_get(s->h, &s->fd);
+	if (e == CS_OK)
+		e = cpg_local_get(s->h, &node);
+	if (e != CS_OK) {
+		s->fd = -1;
+		s_disconnect(s);
+		return cluster_cs_to_errno(e);
+	}
+	cl->node = node;
+	r = vtab_new(node, &vt_ops, cl, &s->vt);
+	if (r == 0)
+		r = loop_add_fd(cl->lp, s->fd, POLLIN, s_fd_cb, s, "cpg-stream");
+	if (r < 0) {
+		s->fd = -1;
+		s_disconnect(s);
+		return r;
+	}
+	e = cpg_join(s->h, &s->name);
+	if (e != CS_OK) {
+		s_disconnect(s);
+		return cluster_cs_to_errno(e);
+	}
+	s->joined = true;
+	s->backoff_ms = 0;
+	s->warned = false;
+	log_info("stream: joined CPG group %.*s as node %u", (int)s->name.length,
+		 s->name.value, node);
+	cluster_groups_kick(cl);
+	return 0;
+}
+
+static void s_reconnect_cb(struct loop *lp, struct loop_timer *t, void *ctx)
+{
+	struct cl_stream *s = ctx;
+	int r;
+
+	loop_timer_cancel(lp, t);
+	s->reconnect = NULL;
+	if (s->joined)
+		return;
+	r = s_connect(s);
+	if (r < 0)
+		s_retry(s, r);
+}
+
+/* Every log starts over; the stream joins again after a back-off. */
+static void s_lost(struct cl_stream *s, const char *why)
+{
+	log_err("stream: %s: every log joins again", why);
+	s->lost = NULL;
+	s->joined = false;	/* no LEAVE records: our confchg says it */
+	cluster_groups_lost(s->cl, why);
+	s_disconnect(s);
+	s_retry(s, -ECONNRESET);
+}
+
+static void s_fd_cb(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct cl_stream *s = ctx;
+	cs_error_t e;
+
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		s_lost(s, "connection to corosync closed");
+		return;
+	}
+	s->in_dispatch = true;
+	e = cpg_dispatch(s->h, CS_DISPATCH_ALL);
+	s->in_dispatch = false;
+	if (!s->lost && e != CS_OK && e != CS_ERR_TRY_AGAIN)
+		s->lost = "cpg_dispatch failed";
+	cluster_groups_after_dispatch(s->cl);
+	if (s->lost)
+		s_lost(s, s->lost);
+}
+
+bool cluster_stream_ready(struct cluster *cl)
+{
+	struct cl_stream *s = cl->s;
+	int r;
+
+	if (s->joined)
+		return true;
+	if (s->reconnect)
+		return false;
+	r = s_connect(s);
+	if (r < 0)
+		s_retry(s, r);
+	return s->joined;
+}
+
+int cluster_stream_new(struct cluster *cl)
+{
+	struct cl_stream *s = calloc(1, sizeof(*s));
+	int n;
+
+	if (!s)
+		return -ENOMEM;
+	s->cl = cl;
+	s->fd = -1;
+	s->bundle_cap = WSTREAM_HDR_SIZE + WSTREAM_REC_HDR_SIZE +
+			WIRE_CKPT_MAX_HDR + cl->chunk;
+	n = snprintf((char *)s->name.value, sizeof(s->name.value),
+		     "cmirrord-stream:%s", cl->o->cpg_prefix);
+	if (n < 0 || (size_t)n >= sizeof(s->name.value)) {
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	s->name.length = (uint32_t)n;
+	cl->s = s;
+	return 0;
+}
+
+void cluster_stream_free(struct cluster *cl)
+{
+	struct cl_stream *s = cl->s;
+
+	if (!s)
+		return;
+	if (s->reconnect)
+		loop_timer_cancel(cl->lp, s->reconnect);
+	s_disconnect(s);
+	free(s);
+	cl->s = NULL;
+}
