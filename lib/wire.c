@@ -11,6 +11,7 @@
 
 #include "cmirror/crc32c.h"
 #include "cmirror/wire.h"
+#include "le_bytes.h"
 
 /* Layout checks: the offsets in wire.h add up. */
 _Static_assert(4 + 2 + 2 + 4 + 4 + WIRE_UUID_SIZE + 3 + 8 == WIRE_HDR_SIZE,
@@ -30,40 +31,6 @@ _Static_assert(WIRE_CKPT_MAX < UINT32_MAX * UINT64_C(2), "ckpt limit");
 #define OFF_RESERVED	(OFF_UUID + WIRE_UUID_SIZE)
 #define OFF_VIEW	(OFF_RESERVED + 3)
 _Static_assert(OFF_VIEW + 8 == WIRE_HDR_SIZE, "header offsets");
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 void wire_hdr_encode(uint8_t *buf, const struct wire_hdr *h)
 {

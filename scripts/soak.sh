@@ -19,6 +19,9 @@
 #                  the requests.  Seeds do not run in parallel: two clusters
 #                  on 2 cores take four times as long each.
 #
+# Environment: H_CMIRRORD_ARGS, options for every cmirrord (e.g.
+# --shared-stream to soak the shared stream).
+#
 # Runs test/integ/t-cluster-random.sh with RANDOM_SEEDS set to each batch,
 # adds up its per-seed lines (random seed=S faults=F requests=R
 # violations=V lost=L crashes=C ...) and stops at the first failing batch,
@@ -38,7 +41,7 @@ n=10 first=1 batch=5 faults='' per_seed=900 pace=0
 num() {	# NAME VALUE: a positive decimal number, else exit 2
 	case $2 in ''|*[!0-9]*) echo "soak: $1: not a number: '$2'" >&2; exit 2 ;; esac
 }
-usage() { sed -n '4,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while getopts "n:s:b:k:f:t:p:h" o; do
 	case $o in
 	n) num -n "$OPTARG"; n=$OPTARG ;;
@@ -71,7 +74,7 @@ runs=0 nfaults=0 reqs=0 lost=0 crashes=0 viol=0 status=PASS
 start=$SECONDS
 last=$((first + n - 1))
 s=$first
-echo "soak: seeds $first..$last in batches of $batch, pace ${pace} ms, build $builddir"
+echo "soak: seeds $first..$last in batches of $batch, pace ${pace} ms, build $builddir, daemon options: ${H_CMIRRORD_ARGS:-(defaults)}"
 while [ "$s" -le "$last" ]; do
 	e=$((s + batch - 1))
 	[ "$e" -le "$last" ] || e=$last

@@ -235,8 +235,16 @@ void cluster_group_confchg(struct group *g, const struct csync_event *ev)
 		/* The ring broke (a process leaving the group does not break
 		 * it): until quorum is confirmed for a later ring, this may be
 		 * the side that must not change anything. */
-		if (!g->cl->floor_set || g->ring.seq > g->cl->ring_floor)
+		if (!g->cl->floor_set || g->ring.seq > g->cl->ring_floor) {
 			g->cl->ring_floor = g->ring.seq;
+			g->cl->floor_told = quorum_mon_confirms_after(
+				g->cl->qm, g->ring.seq);
+			log_info("cluster: a node left ring %" PRIu64 ": no "
+				 "change until quorum is confirmed for a later "
+				 "ring (%s %" PRIu64 ")", g->ring.seq,
+				 g->cl->floor_told ? "already: ring" : "now",
+				 quorum_mon_ring_seq(g->cl->qm));
+		}
 		g->cl->floor_set = true;
 	}
 	if (g->sync.state == CSYNC_NEW)
@@ -635,6 +643,12 @@ static void quorum_cb(void *ctx, bool quorate)
 	bool changed = cl->quorate != quorate;
 
 	cl->quorate = quorate;
+	if (cl->floor_set && !cl->floor_told &&
+	    quorum_mon_confirms_after(cl->qm, cl->ring_floor)) {
+		cl->floor_told = true;
+		log_info("cluster: quorum %s for ring %" PRIu64, quorate ?
+			 "confirmed" : "lost", quorum_mon_ring_seq(cl->qm));
+	}
 	for (struct group *g = cl->groups, *next; g; g = next) {
 		next = g->next;
 		/* Every notification names a newer ring: waits may end. */

@@ -5,7 +5,7 @@ cmirrord_SOURCES += daemons/cmirrord/cluster.c daemons/cmirrord/cluster_io.c \
 	daemons/cmirrord/cluster_stable.c daemons/cmirrord/cluster_stream.c \
 	daemons/cmirrord/cluster_vtab.c \
 	daemons/cmirrord/cluster_sync.c daemons/cmirrord/quorum.c
-noinst_HEADERS += include/cmirror/wire.h include/cmirror/wire_stream.h \
+noinst_HEADERS += include/cmirror/wire.h include/cmirror/wire_stream.h lib/le_bytes.h \
 	daemons/cmirrord/cluster_vtab.h daemons/cmirrord/cluster.h \
 	daemons/cmirrord/cluster_int.h daemons/cmirrord/cluster_sync.h \
 	daemons/cmirrord/quorum.h

@@ -152,6 +152,7 @@ struct cluster {
 	 * counts only once a notification for a later ring confirms it. */
 	bool floor_set;
 	uint64_t ring_floor;
+	bool floor_told;	/* the verdict after ring_floor was logged */
 	bool congested;		/* TRY_AGAIN: wait for the retry timer */
 	struct loop_timer *retry;
 	uint8_t *sendbuf;

@@ -74,6 +74,19 @@ c_writers_overlap() {
 	done
 }
 
+# c_wait_members LOG "IDS" SECONDS NODES...: each of NODES lists exactly
+# IDS ("1 2") as the log's members (bounded poll: no event to wait on).
+c_wait_members() {
+	local lg=$1 want=$2 end=$((SECONDS + $3)) i
+	shift 3
+	for i in "$@"; do
+		until [ "$(c_field "$i" "$lg" 'members|map(tostring)|join(" ")')" = "$want" ]; do
+			[ $SECONDS -lt $end ] || { h_fail "node $i $lg: members $(c_field "$i" "$lg" members), want $want"; return 1; }
+			sleep "$H_POLL"
+		done
+	done
+}
+
 # c_ksim I LOG ARGS...: the simulator of node I against log LOG.
 c_ksim() {
 	local i=$1 lg=$2
@@ -243,11 +256,13 @@ c_show_log() {
 	return 0
 }
 
-# c_groups I: "GROUP NODEID" per member of every CPG group node I's corosync
-# knows, sorted.
+# c_groups I [all]: "GROUP NODEID" per member of every CPG group node I's
+# corosync knows, sorted; the shared stream's group (--shared-stream) only
+# with "all", so the logs' groups read the same in both modes.
 c_groups() {
 	h_cpgtool "$1" -e -d , 2>/dev/null |
-		awk -F, 'NR > 1 && NF >= 3 {print $1, $3}' | sort
+		awk -F, -v all="${2:-}" 'NR > 1 && NF >= 3 &&
+			(all != "" || $1 !~ /^cmirrord-stream:/) {print $1, $3}' | sort
 }
 
 # c_down I LOG: the log's table goes (PRESUSPEND, POSTSUSPEND, DTR).

@@ -34,15 +34,7 @@ c_kill_bg disk3
 h_log "node 3 killed at $(c_wlines core 3) / $(c_wlines disk 3) flushed marks"
 
 # node_lost happens at the confchg: wait until both survivors saw it.
-end=$((SECONDS + 30))
-for lg in core disk; do
-	for i in 1 2; do
-		until [ "$(c_field "$i" "$lg" 'members|map(tostring)|join(" ")')" = "1 2" ]; do
-			[ $SECONDS -lt $end ] || c_die "node $i $lg: members still $(c_field "$i" "$lg" members)"
-			sleep "$H_POLL"
-		done
-	done
-done
+for lg in core disk; do c_wait_members "$lg" "1 2" 30 1 2 || exit 1; done
 
 for lg in core disk; do
 	for i in 1 2; do

@@ -64,13 +64,9 @@ c_kill_bg core3
 c_kill_bg disk3
 h_log "node 3 killed"
 
-end=$((SECONDS + 30))
 for lg in core disk; do
 	for i in 1 2; do
-		until [ "$(c_field "$i" "$lg" 'members|map(tostring)|join(" ")')" = "1 2" ]; do
-			[ $SECONDS -lt $end ] || c_die "node $i $lg: members still $(c_field "$i" "$lg" members)"
-			sleep "$H_POLL"
-		done
+		c_wait_members "$lg" "1 2" 30 "$i" || exit 1
 		rec=$(c_field "$i" "$lg" 'recovering|if . then "\(.node) \(.region)" else "" end')
 		[ "${rec%% *}" != 3 ] || c_die "node $i $lg: node 3's slot not freed: $rec"
 	done

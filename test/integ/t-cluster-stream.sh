@@ -17,7 +17,7 @@
 #    write (the stream's announcement round with traffic held), everything
 #    verifies and the three replicas converge;
 #  - then one seed of the random fault test (kills, partitions, corosync
-#    restarts; RANDOM_SEEDS, default 11) with --shared-stream.
+#    restarts; STREAM_RANDOM_SEEDS, default 11) with --shared-stream.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,7 +58,7 @@ want=$(for lg in core disk; do
 done; for i in 1 2 3; do echo "cmirrord-stream:cmirror: $i"; done)
 want=$(sort <<<"$want")
 for i in 1 2 3; do
-	g=$(c_groups "$i")
+	g=$(c_groups "$i" all)
 	[ "$g" = "$want" ] || c_die "node $i: cpg groups
 $g
 want
@@ -69,15 +69,7 @@ h_log "each log's CPG group and the stream's, 3 members each"
 h_kill_cmirrord 3 KILL || exit 1
 c_kill_bg core3
 c_kill_bg disk3
-end=$((SECONDS + 30))
-for lg in core disk; do
-	for i in 1 2; do
-		until [ "$(c_field "$i" "$lg" 'members|map(tostring)|join(" ")')" = "1 2" ]; do
-			[ $SECONDS -lt $end ] || c_die "node $i $lg: members still $(c_field "$i" "$lg" members)"
-			sleep "$H_POLL"
-		done
-	done
-done
+for lg in core disk; do c_wait_members "$lg" "1 2" 30 1 2 || exit 1; done
 for lg in core disk; do
 	for i in 1 2; do
 		out=$(c_ksim "$i" "$lg" check-dead n3 2>&1) || c_die "node $i $lg: $out"
@@ -110,7 +102,7 @@ h_teardown 0 || exit 1
 h_log "writes, a kill and a rejoin on the shared stream"
 
 # The fault mix of the random test, on the shared stream.
-H_CMIRRORD_ARGS="${H_CMIRRORD_ARGS:-} $SS" RANDOM_SEEDS=${RANDOM_SEEDS:-11} \
+H_CMIRRORD_ARGS="${H_CMIRRORD_ARGS:-} $SS" RANDOM_SEEDS=${STREAM_RANDOM_SEEDS:-11} \
 	bash "$here/t-cluster-random.sh" || c_die "random faults on the shared stream"
 h_log "PASS"
 exit 0
