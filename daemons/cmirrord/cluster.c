@@ -207,6 +207,29 @@ static void apply_actions(struct group *g, const struct csync_actions *a,
 	}
 }
 
+int cluster_event_of(const struct cluster *cl, struct cluster_cpg_event *ce,
+		     const struct cpg_address *ml, size_t nm,
+		     const struct cpg_address *ll, size_t nl,
+		     const struct cpg_address *jl, size_t nj)
+{
+	struct csync_event *ev = &ce->ev;
+
+	*ev = (struct csync_event){ ce->members, 0, ce->left, 0, ce->joined,
+				    0 };
+	for (size_t i = 0; i < nl; i++)
+		if (ll[i].nodeid == cl->node && ll[i].pid == cl->pid)
+			return -ECONNRESET;
+	for (size_t i = 0; i < nm && i < CPG_MEMBERS_MAX; i++)
+		ce->members[ev->nmembers++] = ml[i].nodeid;
+	for (size_t i = 0; i < nl && i < CPG_MEMBERS_MAX; i++)
+		ce->left[ev->nleft++] = (struct csync_node){ ll[i].nodeid,
+							     ll[i].reason };
+	for (size_t i = 0; i < nj && i < CPG_MEMBERS_MAX; i++)
+		ce->joined[ev->njoined++] = (struct csync_node){
+			jl[i].nodeid, jl[i].reason };
+	return 0;
+}
+
 void cluster_group_confchg(struct group *g, const struct csync_event *ev)
 {
 	struct csync_actions a;
@@ -260,29 +283,18 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 		       const struct cpg_address *jl, size_t nj)
 {
 	struct group *g = group_of(h);
-	uint32_t members[CPG_MEMBERS_MAX];
-	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
-	struct csync_event ev = { members, 0, left, 0, joined, 0 };
+	struct cluster_cpg_event ce;
 
 	/* With the shared stream this group is only for corosync-cpgtool:
 	 * the log's membership is decided in the stream (cluster_vtab.c). */
 	if (!g || g->dead || g->want_rejoin || g->cl->shared)
 		return;
-	for (size_t i = 0; i < nl; i++)
-		if (ll[i].nodeid == g->cl->node && ll[i].pid == g->cl->pid) {
-			g->want_rejoin = true;
-			g->rejoin_why = "our own membership ended";
-			return;
-		}
-	for (size_t i = 0; i < nm && i < CPG_MEMBERS_MAX; i++)
-		members[ev.nmembers++] = ml[i].nodeid;
-	for (size_t i = 0; i < nl && i < CPG_MEMBERS_MAX; i++)
-		left[ev.nleft++] = (struct csync_node){ ll[i].nodeid,
-							ll[i].reason };
-	for (size_t i = 0; i < nj && i < CPG_MEMBERS_MAX; i++)
-		joined[ev.njoined++] = (struct csync_node){ jl[i].nodeid,
-							    jl[i].reason };
-	cluster_group_confchg(g, &ev);
+	if (cluster_event_of(g->cl, &ce, ml, nm, ll, nl, jl, nj) < 0) {
+		g->want_rejoin = true;
+		g->rejoin_why = "our own membership ended";
+		return;
+	}
+	cluster_group_confchg(g, &ce.ev);
 }
 
 /* ---- connection life cycle ------------------------------------------- */

@@ -166,6 +166,17 @@ struct cluster {
 };
 
 int cluster_cs_to_errno(cs_error_t e);
+/* cluster.c: a CPG confchg's lists as a csync_event (at most
+ * CPG_MEMBERS_MAX each), or -ECONNRESET when our own process left. */
+struct cluster_cpg_event {
+	uint32_t members[CPG_MEMBERS_MAX];
+	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
+	struct csync_event ev;
+};
+int cluster_event_of(const struct cluster *cl, struct cluster_cpg_event *ce,
+		     const struct cpg_address *ml, size_t nm,
+		     const struct cpg_address *ll, size_t nl,
+		     const struct cpg_address *jl, size_t nj);
 /* cluster.c: a membership change of g's log (its CPG group's confchg, or
  * one derived from the shared stream). */
 void cluster_group_confchg(struct group *g, const struct csync_event *ev);

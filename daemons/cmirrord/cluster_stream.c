@@ -379,12 +379,10 @@ static void s_confchg(cpg_handle_t h, const struct cpg_name *name,
 		      const struct cpg_address *ll, size_t nl,
 		      const struct cpg_address *jl, size_t nj)
 {
-	uint32_t members[CPG_MEMBERS_MAX];
-	struct csync_node left[CPG_MEMBERS_MAX], joined[CPG_MEMBERS_MAX];
+	struct cluster_cpg_event ce;
 	struct cluster *cl;
 	struct cl_stream *s;
 	void *ctx = NULL;
-	size_t n = 0;
 	int r;
 
 	if (cpg_context_get(h, &ctx) != CS_OK || !ctx)
@@ -393,21 +391,13 @@ static void s_confchg(cpg_handle_t h, const struct cpg_name *name,
 	s = cl->s;
 	if (!s->vt || s->lost)
 		return;
-	for (size_t i = 0; i < nl; i++)
-		if (ll[i].nodeid == cl->node && ll[i].pid == cl->pid) {
-			s->lost = "our membership of the stream ended";
-			return;
-		}
-	for (size_t i = 0; i < nm && n < CPG_MEMBERS_MAX; i++)
-		members[n++] = ml[i].nodeid;
-	for (size_t i = 0; i < nl && i < CPG_MEMBERS_MAX; i++)
-		left[i] = (struct csync_node){ ll[i].nodeid, ll[i].reason };
-	for (size_t i = 0; i < nj && i < CPG_MEMBERS_MAX; i++)
-		joined[i] = (struct csync_node){ jl[i].nodeid, jl[i].reason };
+	if (cluster_event_of(cl, &ce, ml, nm, ll, nl, jl, nj) < 0) {
+		s->lost = "our membership of the stream ended";
+		return;
+	}
 	log_info("stream: %zu members, %zu joined, %zu left", nm, nj, nl);
-	r = vtab_confchg(s->vt, members, n, left,
-			 nl < CPG_MEMBERS_MAX ? nl : CPG_MEMBERS_MAX, joined,
-			 nj < CPG_MEMBERS_MAX ? nj : CPG_MEMBERS_MAX);
+	r = vtab_confchg(s->vt, ce.ev.members, ce.ev.nmembers, ce.ev.left,
+			 ce.ev.nleft, ce.ev.joined, ce.ev.njoined);
 	if (r == -E2BIG)
 		log_err("stream: more than %u members: not supported",
 			WIRE_MAX_MEMBERS);
