@@ -820,6 +820,11 @@ int cluster_stats(const struct group_transport *t, struct cluster_stats *st)
 	st->node = cl->node;
 	st->quorate = cl->quorate;
 	st->quorum_service = cl->qm && quorum_mon_connected(cl->qm);
+	st->floor_set = cl->floor_set;
+	st->floor_confirmed = cl->qm &&
+		quorum_mon_confirms_after(cl->qm, cl->ring_floor);
+	st->floor = cl->ring_floor;
+	st->quorum_ring = cl->qm ? quorum_mon_ring_seq(cl->qm) : 0;
 	st->ngroups = 0;
 	for (const struct group *g = cl->groups; g; g = g->next)
 		st->ngroups++;

@@ -62,8 +62,14 @@ struct cluster_group_info {
 /* Transport-wide status. */
 struct cluster_stats {
 	uint32_t node;		/* local node id (0 until known) */
-	bool quorate;
+	bool quorate;		/* corosync's verdict (the monitor's flag) */
 	bool quorum_service;	/* libquorum connected */
+	/* Why "quorate" may still be no: a node left ring `floor`, and no
+	 * quorum notification has named a later ring yet. */
+	bool floor_set;
+	bool floor_confirmed;	/* a notification named a later ring */
+	uint64_t floor;		/* ring of the last node loss seen */
+	uint64_t quorum_ring;	/* ring of the last quorum notification */
 	uint32_t ngroups;
 	uint64_t msgs_sent, msgs_recv, ops_sent, ops_recv;
 	uint64_t try_again, ckpt_sent, ckpt_recv, merges, rejoins;

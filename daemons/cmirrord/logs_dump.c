@@ -170,6 +170,37 @@ static void json_log(struct out *o, const struct logs *ls,
 	     mlog_marks_unstable(m));
 }
 
+/* Why the node is or is not quorate for state changes (cluster only):
+ * corosync's verdict, and the ring of the last node loss that a quorum
+ * notification for a later ring must confirm. */
+static void quorum_detail(struct out *o, const struct logs *ls, bool json)
+{
+	struct cluster_stats cs;
+
+	if (cluster_stats(ls->t, &cs) < 0)
+		return;
+	if (json) {
+		outf(o, ",\"quorum\":{\"corosync\":%s,\"service\":%s,"
+		     "\"ring\":%" PRIu64 ",\"loss_ring\":", cs.quorate ?
+		     "true" : "false", cs.quorum_service ? "true" : "false",
+		     cs.quorum_ring);
+		if (cs.floor_set)
+			outf(o, "%" PRIu64 ",\"loss_confirmed\":%s}", cs.floor,
+			     cs.floor_confirmed ? "true" : "false");
+		else
+			outf(o, "null,\"loss_confirmed\":true}");
+		return;
+	}
+	outf(o, "quorum: corosync %s, service %s, last notification ring %"
+	     PRIu64, cs.quorate ? "quorate" : "inquorate",
+	     cs.quorum_service ? "connected" : "down", cs.quorum_ring);
+	if (cs.floor_set)
+		outf(o, ", last node loss in ring %" PRIu64 " (%s)", cs.floor,
+		     cs.floor_confirmed ? "confirmed by a later ring"
+		     : "waiting for a later ring");
+	outf(o, "\n");
+}
+
 int logs_dump(const struct logs *ls, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
@@ -177,6 +208,7 @@ int logs_dump(const struct logs *ls, char *buf, size_t len)
 	outf(&o, "node %u  quorum %s  transport %s  logs %zu\n", logs_me(ls),
 	     ls->t->quorate(ls->t->tctx) ? "yes" : "no", ls->t->name,
 	     logs_count(ls));
+	quorum_detail(&o, ls, false);
 	for (const struct mlog *m = ls->logs; m; m = m->next)
 		text_log(&o, ls, m);
 	if (o.len && o.pos >= o.len)
@@ -188,9 +220,11 @@ int logs_dump_json(const struct logs *ls, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
 
-	outf(&o, "{\"node\":%u,\"quorate\":%s,\"transport\":\"%s\",\"logs\":[",
+	outf(&o, "{\"node\":%u,\"quorate\":%s,\"transport\":\"%s\"",
 	     logs_me(ls), ls->t->quorate(ls->t->tctx) ? "true" : "false",
 	     ls->t->name);
+	quorum_detail(&o, ls, true);
+	outf(&o, ",\"logs\":[");
 	for (const struct mlog *m = ls->logs; m; m = m->next) {
 		json_log(&o, ls, m);
 		if (m->next)

@@ -8,6 +8,8 @@
 #    clears back (--lazy-clear) so it is cut off with regions marked;
 #  - node 3's link goes down: its corosync and its cmirrord report it
 #    inquorate (`cmirrorctl --json status`: quorate false);
+#  - the majority's daemons record node 3's loss (status: quorum.loss_ring)
+#    and are quorate again once a quorum notification names a later ring;
 #  - on the majority, once node 3 left the membership, every region node 3's
 #    journal shows marked (flushed, not cleared) is out of sync and not
 #    clean (check-dead n3), and at least one such region exists;
@@ -98,6 +100,17 @@ for lg in core disk; do
 		"check-dead: checked=0 "*) c_die "$lg: node 3 held no region marked at the partition" ;;
 		esac
 	done
+done
+
+# The majority saw a node loss (the floor): its daemons are quorate again
+# only once a quorum notification names a later ring than the loss.
+for i in 1 2; do
+	p_wait_quorate "$i" true || exit 1
+	q=$(h_cmirrorctl "$i" --json status | jq -c .quorum)
+	h_log "node $i quorum: $q"
+	jq -e '.corosync and .loss_ring != null and .loss_confirmed and
+		.ring > .loss_ring' <<<"$q" >/dev/null ||
+		c_die "node $i: quorum after node 3's loss: $q"
 done
 
 # The majority's writes to node 3's regions wait for their recovery: a
