@@ -48,7 +48,8 @@ else
 		't-cluster-join' 't-cluster-partition' 't-cluster-quorum'
 		't-cluster-marks' 't-cluster-batching' 't-cluster-restart' 't-cluster-slot' 't-cluster-writer'
 		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control' 't-demo'
-		't-ops-config' 't-ops-install' 't-cluster-random' 't-cluster-stream')
+		't-ops-config' 't-ops-install' 't-cluster-random' 't-cluster-stream'
+		't-cluster-mixed')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)

@@ -295,6 +295,8 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 		return;
 	}
 	cluster_group_confchg(g, &ce.ev);
+	if ((ce.ev.nmembers > 1 || g->st.stream_peers) && !g->dead)
+		cluster_stream_peers_check(g, &ce.ev);
 }
 
 /* ---- connection life cycle ------------------------------------------- */

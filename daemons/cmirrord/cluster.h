@@ -54,6 +54,7 @@ struct cluster_group_info {
 	uint64_t confchgs, rejoins, reconnects;
 	uint64_t bad_msgs;	/* undecodable or mismatched messages */
 	uint64_t foreign;	/* shared-stream: messages on the log's own group */
+	uint64_t stream_peers;	/* without it: members that run with it */
 	uint64_t acks_sent;	/* GROUP_OP_ACK ops multicast */
 	uint64_t stable;	/* our flagged ops every member holds */
 	uint64_t waiting_stable;	/* ours still waiting for that */
@@ -73,6 +74,7 @@ struct cluster_stats {
 	uint32_t ngroups;
 	uint64_t msgs_sent, msgs_recv, ops_sent, ops_recv;
 	uint64_t try_again, ckpt_sent, ckpt_recv, merges, rejoins;
+	uint64_t bundles_shared;	/* shared-stream: messages of 2+ logs */
 };
 
 /*

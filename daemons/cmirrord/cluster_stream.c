@@ -31,6 +31,8 @@
 
 struct cl_bundle {
 	struct cl_bundle *next;
+	const struct group *first;	/* the first log with a record here */
+	bool shared;			/* records of more than one log */
 	struct wstream_enc e;
 	uint8_t buf[];
 };
@@ -115,6 +117,8 @@ static struct cl_bundle *new_bundle(struct cl_stream *s)
 	if (!b)
 		return NULL;
 	b->next = NULL;
+	b->first = NULL;
+	b->shared = false;
 	wstream_begin(&b->e, b->buf, s->bundle_cap, s->cl->node);
 	if (s->tail)
 		s->tail->next = b;
@@ -165,9 +169,16 @@ int cluster_stream_mcast(struct group *g, const struct iovec *iov,
 {
 	struct cl_stream *s = g->cl->s;
 
+	int r;
+
 	if (!s->joined || !g->vmember)
 		return -ENOTCONN;
-	return queue(s, WSTREAM_LOG, iov, n, false);
+	r = queue(s, WSTREAM_LOG, iov, n, false);
+	if (r == 1 && !s->tail->first)
+		s->tail->first = g;
+	else if (r == 1 && s->tail->first != g)
+		s->tail->shared = true;
+	return r;
 }
 
 void cluster_stream_flush(struct cluster *cl)
@@ -197,6 +208,7 @@ void cluster_stream_flush(struct cluster *cl)
 			return;
 		}
 		cl->tot.msgs_sent++;
+		cl->tot.bundles_shared += b->shared;
 		s->head = b->next;
 		if (!s->head)
 			s->tail = NULL;
@@ -584,15 +596,68 @@ int cluster_stream_new(struct cluster *cl)
 	s->fd = -1;
 	s->bundle_cap = WSTREAM_HDR_SIZE + WSTREAM_REC_HDR_SIZE +
 			WIRE_CKPT_MAX_HDR + cl->chunk;
-	n = snprintf((char *)s->name.value, sizeof(s->name.value),
-		     "cmirrord-stream:%s", cl->o->cpg_prefix);
-	if (n < 0 || (size_t)n >= sizeof(s->name.value)) {
+	n = cluster_stream_name(cl, &s->name);
+	if (n < 0) {
 		free(s);
-		return -ENAMETOOLONG;
+		return n;
 	}
-	s->name.length = (uint32_t)n;
 	cl->s = s;
 	return 0;
+}
+
+int cluster_stream_name(const struct cluster *cl, struct cpg_name *name)
+{
+	int n = snprintf((char *)name->value, sizeof(name->value),
+			 "cmirrord-stream:%s", cl->o->cpg_prefix);
+
+	if (n < 0 || (size_t)n >= sizeof(name->value))
+		return -ENAMETOOLONG;
+	name->length = (uint32_t)n;
+	return 0;
+}
+
+/* A node with shared-stream sits in each log's own group for visibility
+ * only: a node without it waits there for a checkpoint or for
+ * acknowledgements that never come (safe: its kernel gets no answer, so
+ * writes nothing), and only a log line tells the admin why. */
+void cluster_stream_peers_check(struct group *g, const struct csync_event *ev)
+{
+	cpg_iteration_handle_t it;
+	struct cpg_iteration_description_t d;
+	struct cpg_name sn;
+	char ids[96];
+	size_t o = 0;
+	uint64_t n = 0;
+
+	if (!g->connected || cluster_stream_name(g->cl, &sn) < 0 ||
+	    cpg_iteration_initialize(g->h, CPG_ITERATION_ONE_GROUP, &sn,
+				     &it) != CS_OK)
+		return;
+	ids[0] = '\0';
+	while (cpg_iteration_next(it, &d) == CS_OK) {
+		bool member = false;
+
+		for (size_t i = 0; i < ev->nmembers; i++)
+			member |= ev->members[i] == d.nodeid;
+		if (!member || d.nodeid == g->cl->node)
+			continue;
+		n++;
+		if (o < sizeof(ids)) {
+			int w = snprintf(ids + o, sizeof(ids) - o, "%s%u",
+					 o ? " " : "", d.nodeid);
+			o += w > 0 ? (size_t)w : 0;
+		}
+	}
+	cpg_iteration_finalize(it);
+	if (n && n != g->st.stream_peers)
+		log_err("%s: node(s) %s run with shared-stream and this node "
+			"does not: this log cannot sync with them and waits "
+			"(no request is answered); every node must set the "
+			"same", g->name, ids);
+	else if (!n && g->st.stream_peers)
+		log_info("%s: no member runs with shared-stream any more",
+			 g->name);
+	g->st.stream_peers = n;
 }
 
 void cluster_stream_free(struct cluster *cl)

@@ -248,15 +248,18 @@ static void group_counters(struct out *o, const struct logs *ls,
 	     ",\"ops_dropped\":%" PRIu64 ",\"acks_sent\":%" PRIu64
 	     ",\"stable\":%" PRIu64 ",\"waiting_stable\":%" PRIu64
 	     ",\"try_again\":%" PRIu64 ",\"confchgs\":%" PRIu64
-	     ",\"rejoins\":%" PRIu64 ",\"bad_msgs\":%" PRIu64 "}" :
+	     ",\"rejoins\":%" PRIu64 ",\"bad_msgs\":%" PRIu64
+	     ",\"foreign\":%" PRIu64 ",\"stream_peers\":%" PRIu64 "}" :
 	     "  cpg messages sent %" PRIu64 "  received %" PRIu64
 	     "  ops sent %" PRIu64 "  received %" PRIu64 "  dropped %" PRIu64
 	     "\n  acks sent %" PRIu64 "  stable %" PRIu64 "  waiting %" PRIu64
 	     "  try-again %" PRIu64 "  confchgs %" PRIu64 "  rejoins %" PRIu64
-	     "  bad messages %" PRIu64 "\n", gi.msgs_sent, gi.msgs_recv,
+	     "  bad messages %" PRIu64 "\n  shared-stream mismatch: messages on"
+	     " the log's group %" PRIu64 ", members with the option %" PRIu64
+	     "\n", gi.msgs_sent, gi.msgs_recv,
 	     gi.ops_sent, gi.ops_recv, gi.ops_dropped, gi.acks_sent, gi.stable,
 	     gi.waiting_stable, gi.try_again, gi.confchgs, gi.rejoins,
-	     gi.bad_msgs);
+	     gi.bad_msgs, gi.foreign, gi.stream_peers);
 }
 
 int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
@@ -312,14 +315,16 @@ static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 		     PRIu64 ",\"msgs_recv\":%" PRIu64 ",\"ops_sent\":%" PRIu64
 		     ",\"ops_recv\":%" PRIu64 ",\"try_again\":%" PRIu64
 		     ",\"ckpt_sent\":%" PRIu64 ",\"ckpt_recv\":%" PRIu64
-		     ",\"merges\":%" PRIu64 ",\"rejoins\":%" PRIu64 "}" :
+		     ",\"merges\":%" PRIu64 ",\"rejoins\":%" PRIu64
+		     ",\"bundles_shared\":%" PRIu64 "}" :
 		     "cpg groups %u  messages sent %" PRIu64 "  received %" PRIu64
 		     "  ops sent %" PRIu64 "  received %" PRIu64
 		     "\ncpg try-again %" PRIu64 "  checkpoints sent %" PRIu64
 		     "  received %" PRIu64 "  merges %" PRIu64 "  rejoins %"
-		     PRIu64 "\n", cs.ngroups, cs.msgs_sent, cs.msgs_recv,
+		     PRIu64 "\nmessages carrying several logs %" PRIu64 "\n",
+		     cs.ngroups, cs.msgs_sent, cs.msgs_recv,
 		     cs.ops_sent, cs.ops_recv, cs.try_again, cs.ckpt_sent,
-		     cs.ckpt_recv, cs.merges, cs.rejoins);
+		     cs.ckpt_recv, cs.merges, cs.rejoins, cs.bundles_shared);
 	if (json)
 		outf(o, "}\n");
 }

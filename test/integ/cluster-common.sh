@@ -32,7 +32,8 @@ c_logs_init() {
 }
 
 # c_cluster N [cmirrord args]: N nodes, corosync quorate everywhere,
-# cmirrord on every node.
+# cmirrord on every node (node I also with the words of C_NODE_ARGS[I]).
+declare -A C_NODE_ARGS
 c_cluster() {
 	local n=$1 i
 	shift
@@ -41,7 +42,8 @@ c_cluster() {
 	for i in $(seq "$n"); do h_start_corosync "$i" || return 1; done
 	for i in $(seq "$n"); do h_wait_quorate "$i" 30 || return 1; done
 	for i in $(seq "$n"); do h_wait_members "$i" "$n" 30 || return 1; done
-	for i in $(seq "$n"); do h_start_cmirrord "$i" "$@" || return 1; done
+	# shellcheck disable=SC2086
+	for i in $(seq "$n"); do h_start_cmirrord "$i" "$@" ${C_NODE_ARGS[$i]:-} || return 1; done
 }
 
 # c_cluster_synced N [cmirrord args]: c_cluster, then both logs up on every
