@@ -207,8 +207,8 @@ void cluster_stream_flush(struct cluster *cl);
 /* The stream's CPG group name ("cmirrord-stream:" + cpg-prefix). */
 int cluster_stream_name(const struct cluster *cl, struct cpg_name *name);
 /* Without the option: members of g's log (ev) that are in the stream's
- * group run with it, and never send on the log's group; logged when that
- * set changes, counted in g->st.stream_peers. */
+ * group run with it, and never send on the log's group; logged when their
+ * number changes, counted in g->st.stream_peers. */
 void cluster_stream_peers_check(struct group *g, const struct csync_event *ev);
 
 /* cluster_io.c */

@@ -168,16 +168,18 @@ int cluster_stream_mcast(struct group *g, const struct iovec *iov,
 			 unsigned n)
 {
 	struct cl_stream *s = g->cl->s;
-
 	int r;
 
 	if (!s->joined || !g->vmember)
 		return -ENOTCONN;
 	r = queue(s, WSTREAM_LOG, iov, n, false);
-	if (r == 1 && !s->tail->first)
-		s->tail->first = g;
-	else if (r == 1 && s->tail->first != g)
-		s->tail->shared = true;
+	if (r == 1) {
+		struct cl_bundle *b = s->tail;	/* where queue() put it */
+
+		if (!b->first)
+			b->first = g;
+		b->shared |= b->first != g;
+	}
 	return r;
 }
 
