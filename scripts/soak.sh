@@ -30,9 +30,17 @@
 # BUILDDIR/soak-logs/batch-FIRST/seed-S/ (the nodes' daemon and corosync
 # logs, the simulators' outputs and journals).  Logs of passed batches are
 # deleted.  Last line:
-#   soak: PASS|FAIL runs=N faults=F requests=R lost=0 crashes=0
+#   soak: PASS|FAIL|STOPPED runs=N faults=F requests=R lost=0 crashes=0
 #         violations=0 time=Ts seeds=A..B
-# Exit: 0 every seed passed, 1 a seed failed, 2 usage, 77 cannot run here.
+#
+# Stopping early (the summary then says STOPPED and counts the seeds that
+# finished; a seed cut short is neither passed nor failed):
+#   kill -USR1 PID  finish the current batch, then stop
+#   kill -TERM PID  (or ^C) end the current batch now: the test tears its
+#                   cluster down (daemons, corosync, namespaces) before
+#                   soak.sh exits, so nothing is left behind
+# Exit: 0 every seed passed, 1 a seed failed, 2 usage, 3 stopped early
+# (every seed that finished passed), 77 cannot run here.
 set -u
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +49,7 @@ n=10 first=1 batch=5 faults='' per_seed=900 pace=0
 num() {	# NAME VALUE: a positive decimal number, else exit 2
 	case $2 in ''|*[!0-9]*) echo "soak: $1: not a number: '$2'" >&2; exit 2 ;; esac
 }
-usage() { sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '4,44p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while getopts "n:s:b:k:f:t:p:h" o; do
 	case $o in
 	n) num -n "$OPTARG"; n=$OPTARG ;;
@@ -71,6 +79,27 @@ export top_builddir=$builddir top_srcdir=$srcdir
 export R_PACE_MS=$pace
 
 runs=0 nfaults=0 reqs=0 lost=0 crashes=0 viol=0 status=PASS
+
+# A signal only sets flags (and forwards TERM); the loop below acts on them.
+stop='' signalled='' tpid=''
+# shellcheck disable=SC2317 # (run by the traps below)
+on_signal() {	# SIG
+	signalled=1
+	if [ "$1" = USR1 ]; then
+		[ -n "$stop" ] || stop=after
+		echo "soak: USR1: stopping after the current batch" >&2
+		return
+	fi
+	# Once: a second TERM would reach the test in its teardown and leave
+	# the cluster behind.
+	[ "$stop" = now ] && return
+	stop=now
+	echo "soak: $1: ending the current batch (its cluster is torn down first)" >&2
+	[ -z "$tpid" ] || kill -TERM "$tpid" 2>/dev/null
+}
+trap 'on_signal USR1' USR1
+trap 'on_signal TERM' TERM
+trap 'on_signal INT' INT
 start=$SECONDS
 last=$((first + n - 1))
 s=$first
@@ -82,11 +111,22 @@ while [ "$s" -le "$last" ]; do
 	arts=$logdir/batch-$s
 	rm -rf "$arts"
 	t0=$SECONDS
-	# --kill-after: a test stuck in its teardown still ends.
+	# --kill-after: a test stuck in its teardown still ends.  In the
+	# background so that a signal's trap runs while the batch does.
 	RANDOM_SEEDS=$(seq -s ' ' "$s" "$e") H_ARTIFACTS=$arts \
 		timeout --kill-after=30 $(((e - s + 1) * per_seed)) \
-		bash "$test" </dev/null >"$log" 2>&1
-	rc=$?
+		bash "$test" </dev/null >"$log" 2>&1 &
+	tpid=$!
+	# wait returns >128 when a trapped signal interrupts it; the batch is
+	# then still running (or its status is kept for the next wait).
+	while :; do
+		signalled=''
+		wait "$tpid"
+		rc=$?
+		[ -n "$signalled" ] && [ $rc -gt 128 ] && continue
+		break
+	done
+	tpid=''
 	got=0
 	while read -r line; do
 		# "random seed=S faults=F requests=R violations=V lost=L crashes=C ..."
@@ -105,6 +145,11 @@ while [ "$s" -le "$last" ]; do
 		echo "  $line"
 	done < <(grep -E '^random seed=[0-9]+ faults=' "$log")
 	runs=$((runs + got))
+	if [ "$stop" = now ] && { [ $rc != 0 ] || [ $got != $((e - s + 1)) ]; }; then
+		status=STOPPED
+		echo "soak: batch $s..$e ended early by a signal after $((SECONDS - t0)) s ($got of its seeds finished); log kept: $log"
+		break
+	fi
 	if [ $rc != 0 ] || [ $got != $((e - s + 1)) ]; then
 		status=FAIL
 		why="exit $rc"
@@ -120,10 +165,16 @@ while [ "$s" -le "$last" ]; do
 	echo "soak: batch $s..$e passed in $((SECONDS - t0)) s"
 	rm -rf "$arts" "$log"
 	s=$((e + 1))
+	if [ -n "$stop" ]; then
+		[ "$s" -le "$last" ] && status=STOPPED
+		break
+	fi
 done
 # (a failed batch: up to the seed that failed)
 upto=$((first + runs - 1))
-[ $status = PASS ] || upto=$((upto + 1))
-echo "soak: $status runs=$runs faults=$nfaults requests=$reqs lost=$lost crashes=$crashes violations=$viol time=$((SECONDS - start))s seeds=$first..$upto"
-[ $status = PASS ] || exit 1
-exit 0
+[ $status = FAIL ] && upto=$((upto + 1))
+seeds=$first..$upto
+[ "$upto" -ge "$first" ] || seeds=none
+echo "soak: $status runs=$runs faults=$nfaults requests=$reqs lost=$lost crashes=$crashes violations=$viol time=$((SECONDS - start))s seeds=$seeds"
+case $status in PASS) exit 0 ;; STOPPED) exit 3 ;; esac
+exit 1
