@@ -49,7 +49,7 @@ n=10 first=1 batch=5 faults='' per_seed=900 pace=0
 num() {	# NAME VALUE: a positive decimal number, else exit 2
 	case $2 in ''|*[!0-9]*) echo "soak: $1: not a number: '$2'" >&2; exit 2 ;; esac
 }
-usage() { sed -n '4,44p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '4,43p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while getopts "n:s:b:k:f:t:p:h" o; do
 	case $o in
 	n) num -n "$OPTARG"; n=$OPTARG ;;
@@ -145,12 +145,14 @@ while [ "$s" -le "$last" ]; do
 		echo "  $line"
 	done < <(grep -E '^random seed=[0-9]+ faults=' "$log")
 	runs=$((runs + got))
-	if [ "$stop" = now ] && { [ $rc != 0 ] || [ $got != $((e - s + 1)) ]; }; then
+	complete=1
+	[ $rc = 0 ] && [ $got = $((e - s + 1)) ] || complete=0
+	if [ $complete = 0 ] && [ "$stop" = now ]; then
 		status=STOPPED
 		echo "soak: batch $s..$e ended early by a signal after $((SECONDS - t0)) s ($got of its seeds finished); log kept: $log"
 		break
 	fi
-	if [ $rc != 0 ] || [ $got != $((e - s + 1)) ]; then
+	if [ $complete = 0 ]; then
 		status=FAIL
 		why="exit $rc"
 		[ $rc != 124 ] && [ $rc != 137 ] || why="timeout after $(((e - s + 1) * per_seed)) s"
