@@ -592,10 +592,18 @@ static int op_in_sync(struct rlog *l, uint32_t node, const uint8_t *in,
 	return put_bit(l, &l->sync, in, res);
 }
 
+/* Stricter than dm-log, which answers from the clean bits alone: a region
+ * out of sync may hold writes nobody recorded (the state was rebuilt after
+ * a daemon restart, or a node died holding it), so it is never called
+ * clean before it is recovered. */
 static int op_is_clean(struct rlog *l, uint32_t node, const uint8_t *in,
 		       uint32_t in_len, struct rlog_result *res, bool *changed)
 {
-	return put_bit(l, &l->clean, in, res);
+	int r = put_bit(l, &l->clean, in, res);
+
+	if (r == 0 && !bitmap_test(&l->sync, get_u64(in)))
+		put_u64(res->out, 0);
+	return r;
 }
 
 static int op_get_sync_count(struct rlog *l, uint32_t node,
