@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# fuzz-long.sh - long libFuzzer runs of the four parser targets, one at a
+# fuzz-long.sh - long libFuzzer runs of the five parser targets, one at a
 # time (the short runs of scripts/test.sh are test/fuzz/run.sh).
 #
 # Usage: scripts/fuzz-long.sh [-t SECONDS_PER_TARGET] [-b BUILDDIR] [TARGET...]
