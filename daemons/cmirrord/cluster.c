@@ -285,13 +285,18 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 	struct group *g = group_of(h);
 	struct cluster_cpg_event ce;
 
-	/* With the shared stream this group is only for corosync-cpgtool:
-	 * the log's membership is decided in the stream (cluster_vtab.c). */
-	if (!g || g->dead || g->want_rejoin || g->cl->shared)
+	if (!g || g->dead || g->want_rejoin)
 		return;
 	if (cluster_event_of(g->cl, &ce, ml, nm, ll, nl, jl, nj) < 0) {
 		g->want_rejoin = true;
 		g->rejoin_why = "our own membership ended";
+		return;
+	}
+	/* With the shared stream the log's membership is decided in the
+	 * stream (cluster_vtab.c); this group shows it to corosync-cpgtool
+	 * and who serves the log without the stream. */
+	if (g->cl->shared) {
+		cluster_stream_own_change(g, &ce.ev);
 		return;
 	}
 	cluster_group_confchg(g, &ce.ev);
@@ -371,13 +376,9 @@ static int connect_group(struct group *g)
 		return cluster_cs_to_errno(e);
 	}
 	g->connected = true;
-	if (cl->shared) {
-		r = cluster_stream_join_log(g);
-		if (r < 0) {
-			disconnect(g);
-			return r;
-		}
-	}
+	/* With the stream the log joins it at its own group's first
+	 * confchg (cluster_stream_own_change). */
+	g->own_seen = false;
 	if (g->warned)
 		log_info("%s: connected to corosync again", g->name);
 	g->warned = false;

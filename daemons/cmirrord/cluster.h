@@ -55,6 +55,7 @@ struct cluster_group_info {
 	uint64_t bad_msgs;	/* undecodable or mismatched messages */
 	uint64_t foreign;	/* shared-stream: messages on the log's own group */
 	uint64_t stream_peers;	/* without it: members that run with it */
+	uint64_t pergroup_peers;	/* with it: members that run without */
 	uint64_t acks_sent;	/* GROUP_OP_ACK ops multicast */
 	uint64_t stable;	/* our flagged ops every member holds */
 	uint64_t waiting_stable;	/* ours still waiting for that */

@@ -131,6 +131,10 @@ struct group {
 	uint32_t inc;
 	bool join_sent;
 	bool vmember;
+	/* The log's own group's members (its last confchg; own_seen once
+	 * one came): a node there and not in the stream runs without it. */
+	bool own_seen;
+	struct wire_nodes own;
 	struct group *hnext;	/* uuid hash chain */
 	struct group *gnext;	/* freed after the stream's dispatch */
 
@@ -210,6 +214,11 @@ int cluster_stream_name(const struct cluster *cl, struct cpg_name *name);
  * group run with it, and never send on the log's group; logged when their
  * number changes, counted in g->st.stream_peers. */
 void cluster_stream_peers_check(struct group *g, const struct csync_event *ev);
+/* With the option: a confchg of g's own group (ev).  The log joins the
+ * stream's view of it only once its own group has no member outside the
+ * stream (such a node serves the log there; counted in
+ * g->st.pergroup_peers, logged when their number changes). */
+void cluster_stream_own_change(struct group *g, const struct csync_event *ev);
 
 /* cluster_io.c */
 void cluster_io_flush(struct group *g);

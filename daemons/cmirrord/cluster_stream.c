@@ -50,6 +50,8 @@ struct cl_stream {
 	struct cpg_name name;
 	struct cpg_ring_id ring;
 	struct vtab *vt;
+	struct wire_nodes members;	/* the stream's, at its last confchg */
+	bool members_seen;
 	struct cl_bundle *head, *tail;
 	size_t nbundles;
 	size_t bundle_cap;
@@ -309,6 +311,95 @@ static void announce(struct cl_stream *s)
 	free(an);
 }
 
+/* ---- nodes without the option -------------------------------------------- */
+
+/* A node in the log's own group that is not in the stream runs without
+ * the option and serves the log there, in a membership the stream never
+ * sees.  Joining the stream's view of the log now would make us its
+ * first member with fresh state: regions the others wrote reported clean,
+ * resyncs under their writes, a second disk writer.  So the log waits
+ * (its requests are not answered) until no such node is left.  A node
+ * that starts with the option can show up in a log's group before its
+ * stream confchg reaches us: corosync already lists it in the stream's
+ * group, so the log waits for that confchg without a word. */
+static void stream_now(struct cl_stream *s, struct wire_nodes *now)
+{
+	cpg_iteration_handle_t it;
+	struct cpg_iteration_description_t d;
+
+	now->n = 0;
+	if (cpg_iteration_initialize(s->h, CPG_ITERATION_ONE_GROUP, &s->name,
+				     &it) != CS_OK)
+		return;
+	while (cpg_iteration_next(it, &d) == CS_OK)
+		if (csync_add(now, d.nodeid) < 0)
+			break;
+	cpg_iteration_finalize(it);
+}
+
+static void own_check(struct group *g)
+{
+	struct cl_stream *s = g->cl->s;
+	struct wire_nodes now = { 0 };
+	bool pending = false, asked = false;
+	char ids[96];
+	size_t o = 0;
+	uint64_t n = 0;
+	int r;
+
+	if (!g->own_seen || !g->connected || g->dead || g->want_rejoin ||
+	    !s->joined || !s->members_seen)
+		return;
+	ids[0] = '\0';
+	for (uint32_t i = 0; i < g->own.n; i++) {
+		uint32_t id = g->own.id[i];
+
+		if (id == g->cl->node || csync_has(&s->members, id))
+			continue;
+		if (!asked)
+			stream_now(s, &now);
+		asked = true;
+		if (csync_has(&now, id)) {
+			pending = true;
+			continue;
+		}
+		n++;
+		if (o < sizeof(ids)) {
+			int w = snprintf(ids + o, sizeof(ids) - o, "%s%u",
+					 o ? " " : "", id);
+			o += w > 0 ? (size_t)w : 0;
+		}
+	}
+	if (n && n != g->st.pergroup_peers)
+		log_err("%s: node(s) %s run without shared-stream and serve "
+			"this log in its own CPG group: %s; every node must "
+			"set the same", g->name, ids, g->join_sent ?
+			"they wait for this node" :
+			"it waits here (no request is answered) until they "
+			"leave");
+	else if (!n && g->st.pergroup_peers)
+		log_info("%s: no member runs without shared-stream any more",
+			 g->name);
+	g->st.pergroup_peers = n;
+	if (n || pending || g->join_sent)
+		return;
+	r = cluster_stream_join_log(g);
+	if (r < 0) {
+		g->want_rejoin = true;
+		g->rejoin_why = "cannot join the log in the stream";
+	}
+}
+
+void cluster_stream_own_change(struct group *g, const struct csync_event *ev)
+{
+	g->own.n = 0;
+	for (size_t i = 0; i < ev->nmembers; i++)
+		if (csync_add(&g->own, ev->members[i]) < 0)
+			break;	/* more than a log can have: checked as is */
+	g->own_seen = true;
+	own_check(g);
+}
+
 /* ---- receiving ---------------------------------------------------------- */
 
 static void vt_change(void *ctx, const char *uuid,
@@ -410,6 +501,11 @@ static void s_confchg(cpg_handle_t h, const struct cpg_name *name,
 		return;
 	}
 	log_info("stream: %zu members, %zu joined, %zu left", nm, nj, nl);
+	s->members.n = 0;
+	for (size_t i = 0; i < ce.ev.nmembers; i++)
+		if (csync_add(&s->members, ce.ev.members[i]) < 0)
+			break;	/* too many: vtab_confchg says so below */
+	s->members_seen = true;
 	r = vtab_confchg(s->vt, ce.ev.members, ce.ev.nmembers, ce.ev.left,
 			 ce.ev.nleft, ce.ev.joined, ce.ev.njoined);
 	if (r == -E2BIG)
@@ -417,6 +513,8 @@ static void s_confchg(cpg_handle_t h, const struct cpg_name *name,
 			WIRE_MAX_MEMBERS);
 	else if (r == 1)
 		announce(s);
+	for (struct group *g = cl->groups; g; g = g->next)
+		own_check(g);
 }
 
 static void s_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
@@ -452,6 +550,8 @@ static void s_disconnect(struct cl_stream *s)
 	}
 	s->h = 0;
 	s->joined = false;
+	s->members_seen = false;
+	s->members.n = 0;
 	drop_bundles(s);
 	vtab_free(s->vt);
 	s->vt = NULL;

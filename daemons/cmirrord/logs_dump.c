@@ -249,17 +249,18 @@ static void group_counters(struct out *o, const struct logs *ls,
 	     ",\"stable\":%" PRIu64 ",\"waiting_stable\":%" PRIu64
 	     ",\"try_again\":%" PRIu64 ",\"confchgs\":%" PRIu64
 	     ",\"rejoins\":%" PRIu64 ",\"bad_msgs\":%" PRIu64
-	     ",\"foreign\":%" PRIu64 ",\"stream_peers\":%" PRIu64 "}" :
+	     ",\"foreign\":%" PRIu64 ",\"stream_peers\":%" PRIu64
+	     ",\"pergroup_peers\":%" PRIu64 "}" :
 	     "  cpg messages sent %" PRIu64 "  received %" PRIu64
 	     "  ops sent %" PRIu64 "  received %" PRIu64 "  dropped %" PRIu64
 	     "\n  acks sent %" PRIu64 "  stable %" PRIu64 "  waiting %" PRIu64
 	     "  try-again %" PRIu64 "  confchgs %" PRIu64 "  rejoins %" PRIu64
 	     "  bad messages %" PRIu64 "\n  shared-stream mismatch: messages on"
 	     " the log's group %" PRIu64 ", members with the option %" PRIu64
-	     "\n", gi.msgs_sent, gi.msgs_recv,
+	     ", without it %" PRIu64 "\n", gi.msgs_sent, gi.msgs_recv,
 	     gi.ops_sent, gi.ops_recv, gi.ops_dropped, gi.acks_sent, gi.stable,
 	     gi.waiting_stable, gi.try_again, gi.confchgs, gi.rejoins,
-	     gi.bad_msgs, gi.foreign, gi.stream_peers);
+	     gi.bad_msgs, gi.foreign, gi.stream_peers, gi.pergroup_peers);
 }
 
 int logs_dump_one(const struct logs *ls, const char *uuid, bool json,

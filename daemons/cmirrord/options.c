@@ -222,14 +222,16 @@ static int build_getopt(struct option *lo, char *so)
 
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct cfg_option *c = &opt_table[i];
-		int has_arg = c->type == CFG_BOOL ? no_argument :
+		/* --NAME alone turns a switch on, --NAME=no off (a switch
+		 * set in the file); -X takes no argument. */
+		int has_arg = c->type == CFG_BOOL ? optional_argument :
 			required_argument;
 
 		lo[l++] = (struct option){ c->name, has_arg, NULL,
 			c->short_opt ? c->short_opt : OPT_LONG_BASE + (int)i };
 		if (c->short_opt) {
 			so[s++] = c->short_opt;
-			if (has_arg)
+			if (c->type != CFG_BOOL)
 				so[s++] = ':';
 		}
 	}
@@ -272,7 +274,8 @@ static int parse_cli(int argc, char **argv, struct cmirrord_opts *o,
 			fprintf(stderr, "Try 'cmirrord --help'.\n");
 			return -EINVAL;
 		}
-		v = opt->type == CFG_BOOL ? "yes" : optarg;
+		/* (getopt clears optarg for an option without one) */
+		v = opt->type == CFG_BOOL && !optarg ? "yes" : optarg;
 		if (cfg_set_value(opt, o, v, strlen(v), true, err,
 				  sizeof(err)) < 0) {
 			fprintf(stderr, "cmirrord: --%s: %s\n", opt->name, err);

@@ -115,6 +115,42 @@ static void test_options_defaults(void **state)
 	assert_int_equal(o.retry_ms, 10);
 	assert_true(o.require_quorum);
 	assert_int_equal(o.orphan_timeout_s, 600);
+	assert_false(o.shared_stream);
+}
+
+/* A switch on the command line: --NAME turns it on, --NAME=no off (the
+ * only way to turn off one that is on in the file), -X on; any other word
+ * is refused. */
+static void test_options_switch_values(void **state)
+{
+	struct fixture *f = *state;
+	struct cmirrord_opts o;
+
+	write_conf(f, "shared-stream = no\n");
+	assert_int_equal(load(f, &o, "-c", f->conf, NULL), 0);
+	assert_false(o.shared_stream);
+	assert_int_equal(load(f, &o, "-c", f->conf, "--shared-stream", NULL),
+			 0);
+	assert_true(o.shared_stream);
+	write_conf(f, "# empty\n");
+	assert_int_equal(load(f, &o, "-c", f->conf, "--shared-stream=no",
+			      NULL), 0);
+	assert_false(o.shared_stream);
+	assert_int_equal(load(f, &o, "-c", f->conf, "--shared-stream=no",
+			      "--shared-stream=yes", NULL), 0);
+	assert_true(o.shared_stream);
+	assert_int_equal(load(f, &o, "-c", f->conf, "--foreground=no", "-f",
+			      NULL), 0);
+	assert_true(o.foreground);
+	assert_int_equal(load(f, &o, "-c", f->conf, "--foreground=yes",
+			      "--foreground=no", NULL), 0);
+	assert_false(o.foreground);
+	assert_int_equal(load(f, &o, "-c", f->conf, "--shared-stream=maybe",
+			      NULL), -EINVAL);
+	assert_non_null(strstr(f->text, "--shared-stream"));
+	/* The separate word after a switch is an argument, not its value. */
+	assert_int_equal(load(f, &o, "-c", f->conf, "--shared-stream", "no",
+			      NULL), -EINVAL);
 }
 
 static void test_options_cli_over_file_over_default(void **state)
@@ -234,6 +270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_options_defaults),
+		T(test_options_switch_values),
 		T(test_options_cli_over_file_over_default),
 		T(test_options_unknown_key_names_file_line),
 		T(test_options_bad_value),
