@@ -14,7 +14,7 @@
 #   BENCH_SECONDS   length of one throughput run [3]
 #   BENCH_IDLE_LOGS idle logs for the scale figure [1000]
 #   BENCH_BIG_REGIONS regions of the checkpoint/memory log [134217728]
-#   H_CMIRRORD_ARGS options for every cmirrord (e.g. --shared-stream)
+#   H_CMIRRORD_ARGS options for every cmirrord (e.g. --shared-stream=no)
 # The whole run takes about 5-7 minutes on 2 (shared) cores.
 #
 # Phases:

@@ -509,7 +509,11 @@ int cfg_render_help(const struct cfg_option *tab, size_t n, char *buf,
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_option *o = &tab[i];
 		size_t start = sb.pos;
-		bool has_def = o->def && o->def[0] && o->type != CFG_BOOL;
+		/* A switch shows its default (and =no) only when it is on. */
+		bool on = o->type == CFG_BOOL && o->def &&
+			  strcmp(o->def, "yes") == 0;
+		bool has_def = o->def && o->def[0] &&
+			       (o->type != CFG_BOOL || on);
 
 		if (o->short_opt)
 			sb_printf(&sb, "  -%c, --%s", o->short_opt, o->name);
@@ -517,6 +521,8 @@ int cfg_render_help(const struct cfg_option *tab, size_t n, char *buf,
 			sb_printf(&sb, "      --%s", o->name);
 		if (o->type != CFG_BOOL)
 			sb_printf(&sb, "=%s", o->argname ? o->argname : "VALUE");
+		else if (on)
+			sb_printf(&sb, "[=no]");
 		sb_pad(&sb, start, 32);
 		sb_printf(&sb, "%s", o->help ? o->help : "");
 		if (o->type == CFG_ENUM) {

@@ -20,7 +20,8 @@
 #                  on 2 cores take four times as long each.
 #
 # Environment: H_CMIRRORD_ARGS, options for every cmirrord (e.g.
-# --shared-stream to soak the shared stream).
+# --shared-stream=no to soak one CPG group per log; the shared stream is
+# the default).
 #
 # Runs test/integ/t-cluster-random.sh with RANDOM_SEEDS set to each batch,
 # adds up its per-seed lines (random seed=S faults=F requests=R

@@ -49,7 +49,7 @@ else
 		't-cluster-marks' 't-cluster-batching' 't-cluster-restart' 't-cluster-slot' 't-cluster-writer'
 		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control' 't-demo'
 		't-ops-config' 't-ops-install' 't-cluster-random' 't-cluster-stream'
-		't-cluster-mixed')
+		't-cluster-pergroup' 't-cluster-mixed' 't-cluster-mixed-first')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)

@@ -103,9 +103,9 @@ static const struct cfg_option opt_table[] = {
 	  .words = quorum_words, .def = "require", .argname = "MODE",
 	  .help = "hold cluster operations while inquorate" },
 	{ .name = "shared-stream", .type = CFG_BOOL, FIELD(shared_stream),
-	  .def = "no", .help = "send every log's messages in one CPG group "
-		  "(all nodes must agree); each log keeps its own group, "
-		  "idle, for corosync-cpgtool" },
+	  .def = "yes", .help = "send every log's messages in one CPG group "
+		  "(all nodes must agree; =no: one group per log); each log "
+		  "keeps its own group, idle, for corosync-cpgtool" },
 	{ .name = "orphan-timeout", .type = CFG_UINT, FIELD(orphan_timeout_s),
 	  .min = 1, .max = 604800, .def = "600", .argname = "SECONDS",
 	  .help = "free a constructed log never resumed after this long" },
@@ -222,8 +222,8 @@ static int build_getopt(struct option *lo, char *so)
 
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct cfg_option *c = &opt_table[i];
-		/* --NAME alone turns a switch on, --NAME=no off (a switch
-		 * set in the file); -X takes no argument. */
+		/* --NAME alone turns a switch on, --NAME=no off (needed for
+		 * switches that default to yes); -X takes no argument. */
 		int has_arg = c->type == CFG_BOOL ? optional_argument :
 			required_argument;
 

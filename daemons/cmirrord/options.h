@@ -27,7 +27,7 @@ struct cmirrord_opts {
 	uint32_t clear_delay_ms;	/* --clear-delay-ms, longest wait of an answered CLEAR for company (default 50) */
 	uint32_t retry_ms;		/* --retry-ms, CPG TRY_AGAIN retry interval (default 10) */
 	bool require_quorum;		/* --quorum require|ignore (default require) */
-	bool shared_stream;		/* --shared-stream: one CPG group carries every log (default no) */
+	bool shared_stream;		/* --shared-stream: one CPG group carries every log (default yes) */
 	uint32_t orphan_timeout_s;	/* --orphan-timeout, seconds before a CTR never resumed is freed (default 600) */
 };
 

@@ -3,7 +3,8 @@
 #
 # t-cluster-mixed.sh - nodes that differ in shared-stream (a rolling change
 # of the option, done one node at a time).
-#  - nodes 1 and 2 run with --shared-stream, node 3 without; the core log is
+#  - nodes 1 and 2 run with --shared-stream (the default, given explicitly),
+#    node 3 with --shared-stream=no (one group per log); the core log is
 #    up and in sync on nodes 1 and 2, which write to it;
 #  - node 3 brings the log up: its daemon joins the log's own CPG group,
 #    where nodes 1 and 2 sit for visibility only and never send, so it
@@ -24,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster-common.sh"
 
 SS=--shared-stream
-C_NODE_ARGS[1]=$SS C_NODE_ARGS[2]=$SS
+C_NODE_ARGS[1]=$SS C_NODE_ARGS[2]=$SS C_NODE_ARGS[3]=--shared-stream=no
 c_cluster 3 || exit 1
 for i in 1 2; do c_ksim "$i" core up || c_die "node $i core: up"; done
 c_resync_all 1 core || exit 1

@@ -181,10 +181,10 @@ while IFS= read -r line; do
 		[ -z "$v" ] || fail "example: kernel-socket is not empty"
 		continue
 	fi
-	opt="^ *\(-[a-zA-Z], \)\{0,1\}--$k[= ]"
-	d=$(sed -n "s/$opt.*(default: \([^;)]*\))\$/\2/p; s/$opt.*; default: \([^)]*\))\$/\2/p" <<<"$help" | head -1)
+	opt="^ *\(-[a-zA-Z], \)\{0,1\}--$k\(\[=no\]\)\{0,1\}[= ]"
+	d=$(sed -n "s/$opt.*(default: \([^;)]*\))\$/\3/p; s/$opt.*; default: \([^)]*\))\$/\3/p" <<<"$help" | head -1)
 	if [ -z "$d" ]; then
-		# Booleans have no "(default: ...)": they default to no.
+		# A switch shows "(default: yes)" when on, nothing when off.
 		d=no
 	fi
 	expect_eq "example $k (default)" "$v" "$d"

@@ -115,12 +115,12 @@ static void test_options_defaults(void **state)
 	assert_int_equal(o.retry_ms, 10);
 	assert_true(o.require_quorum);
 	assert_int_equal(o.orphan_timeout_s, 600);
-	assert_false(o.shared_stream);
+	assert_true(o.shared_stream);
 }
 
 /* A switch on the command line: --NAME turns it on, --NAME=no off (the
- * only way to turn off one that is on in the file), -X on; any other word
- * is refused. */
+ * only way to turn off one that is on by default or in the file), -X on;
+ * any other word is refused. */
 static void test_options_switch_values(void **state)
 {
 	struct fixture *f = *state;
@@ -260,6 +260,11 @@ static void test_options_help_and_version(void **state)
 	assert_int_equal(load(f, &o, "-h", NULL), 1);
 	assert_non_null(strstr(f->text, "-f, --foreground"));
 	assert_non_null(strstr(f->text, "--kernel-socket=PATH"));
+	/* A switch that is on by default says so and how to turn it off. */
+	assert_non_null(strstr(f->text, "--shared-stream[=no]"));
+	assert_non_null(strstr(strstr(f->text, "--shared-stream[=no]"),
+			       "(default: yes)"));
+	assert_null(strstr(f->text, "--foreground[=no]"));
 	assert_non_null(strstr(f->text, "-V, --version"));
 	assert_int_equal(load(f, &o, "--version", NULL), 1);
 	assert_string_equal(f->text, "cmirrord " PACKAGE_VERSION "\n");
