@@ -321,7 +321,7 @@ REPORT=$OUT/report.md
 	echo
 	echo "3-node netns cluster (knet aes256/sha256); nodes 4 and 5 join for the node-growth table."
 	echo
-	echo "cmirrord options: ${H_CMIRRORD_ARGS:-(defaults)}."
+	echo "cmirrord options: ${H_CMIRRORD_ARGS:-(defaults: one shared stream for all logs)}."
 	echo
 	echo "Raw CPG: cpg-bench, ${OPS_MSG}-byte messages (one integrated mark+flush OPS message)."
 	echo "Ratios are cmirrord / raw CPG of the same run; for latency lower is better, for rates higher."
