@@ -370,14 +370,15 @@ static void own_check(struct group *g)
 			o += w > 0 ? (size_t)w : 0;
 		}
 	}
-	if (n && n != g->st.pergroup_peers)
+	/* Once joined, a stream peer whose stream connection dropped shows
+	 * here until it leaves the log's group too: counted, not logged
+	 * (a node without the option that joins later logs its own wait). */
+	if (n && n != g->st.pergroup_peers && !g->join_sent)
 		log_err("%s: node(s) %s run without shared-stream and serve "
-			"this log in its own CPG group: %s; every node must "
-			"set the same", g->name, ids, g->join_sent ?
-			"they wait for this node" :
-			"it waits here (no request is answered) until they "
-			"leave");
-	else if (!n && g->st.pergroup_peers)
+			"this log in its own CPG group: it waits here (no "
+			"request is answered) until they leave; every node "
+			"must set the same", g->name, ids);
+	else if (!n && g->st.pergroup_peers && !g->join_sent)
 		log_info("%s: no member runs without shared-stream any more",
 			 g->name);
 	g->st.pergroup_peers = n;
