@@ -217,7 +217,7 @@ void cluster_stream_peers_check(struct group *g, const struct csync_event *ev);
 /* With the option: a confchg of g's own group (ev).  The log joins the
  * stream's view of it only once its own group has no member outside the
  * stream (such a node serves the log there; counted in
- * g->st.pergroup_peers, logged when their number changes). */
+ * g->st.pergroup_peers, logged while the log waits for them). */
 void cluster_stream_own_change(struct group *g, const struct csync_event *ev);
 
 /* cluster_io.c */
