@@ -80,7 +80,7 @@ $g
 want
 $want"
 done
-h_log "each log's CPG group (and the stream's unless $SS), 3 members each"
+h_log "CPG groups with $SS as wanted, 3 members each"
 
 h_kill_cmirrord 3 KILL || exit 1
 c_kill_bg core3
