@@ -15,7 +15,8 @@
 # the dm-log-userspace kernel module (the kernel itself is exercised by
 # test/kernel/ under qemu):
 #   1. two mirror logs (a core and a disk log) come up on all three nodes:
-#      corosync-cpgtool shows one CPG group per log
+#      corosync-cpgtool shows one CPG group per log, plus the group that
+#      carries the messages of both (cmirrord-stream:, the shared stream)
 #   2. node 1 resyncs them; then all three write to overlapping regions
 #   3. node 3 crashes (SIGKILL of its cmirrord and its simulated kernel);
 #      node 1 checks that every region node 3 had marked is reported out of
@@ -34,7 +35,7 @@ for a in "$@"; do
 	case $a in
 	--pause) pause=1 ;;
 	--keep) keep=1 ;;
-	-h|--help) sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -84,7 +85,7 @@ for i in 1 2 3; do
 done
 wait_user
 
-say "both mirror logs come up on all three nodes (CTR + RESUME from each 'kernel')"
+say "both mirror logs come up on all three nodes (CTR + RESUME from each 'kernel'); corosync-cpgtool: a group per log, and cmirrord-stream: carrying their messages"
 for lg in core disk; do
 	for i in 1 2 3; do
 		c_ksim "$i" "$lg" up || die "ksim up: node $i, log $lg"
