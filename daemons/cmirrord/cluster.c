@@ -146,7 +146,7 @@ static void totem_cb(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
 		ring.nodeid, ring.seq, n);
 }
 
-static size_t fmt_ids(char *buf, size_t len, size_t o, uint32_t id, bool sp)
+size_t cluster_fmt_id(char *buf, size_t len, size_t o, uint32_t id, bool sp)
 {
 	int w;
 
@@ -163,11 +163,11 @@ static void log_confchg(struct group *g, const struct csync_event *ev)
 
 	m[0] = l[0] = j[0] = 0;
 	for (size_t i = 0; i < ev->nmembers; i++)
-		om = fmt_ids(m, sizeof(m), om, ev->members[i], i);
+		om = cluster_fmt_id(m, sizeof(m), om, ev->members[i], i);
 	for (size_t i = 0; i < ev->nleft; i++)
-		ol = fmt_ids(l, sizeof(l), ol, ev->left[i].nodeid, i);
+		ol = cluster_fmt_id(l, sizeof(l), ol, ev->left[i].nodeid, i);
 	for (size_t i = 0; i < ev->njoined; i++)
-		oj = fmt_ids(j, sizeof(j), oj, ev->joined[i].nodeid, i);
+		oj = cluster_fmt_id(j, sizeof(j), oj, ev->joined[i].nodeid, i);
 	log_info("%s: membership [%s] joined [%s] left [%s] (we are %s)",
 		 g->name, m, j, l, csync_state_name(g->sync.state));
 }

@@ -181,6 +181,9 @@ int cluster_event_of(const struct cluster *cl, struct cluster_cpg_event *ce,
 		     const struct cpg_address *ml, size_t nm,
 		     const struct cpg_address *ll, size_t nl,
 		     const struct cpg_address *jl, size_t nj);
+/* cluster.c: append node id to buf at offset o (after a space if sp),
+ * truncated at len; the new offset. */
+size_t cluster_fmt_id(char *buf, size_t len, size_t o, uint32_t id, bool sp);
 /* cluster.c: a membership change of g's log (its CPG group's confchg, or
  * one derived from the shared stream). */
 void cluster_group_confchg(struct group *g, const struct csync_event *ev);

@@ -50,8 +50,6 @@ struct cl_stream {
 	struct cpg_name name;
 	struct cpg_ring_id ring;
 	struct vtab *vt;
-	struct wire_nodes members;	/* the stream's, at its last confchg */
-	bool members_seen;
 	struct cl_bundle *head, *tail;
 	size_t nbundles;
 	size_t bundle_cap;
@@ -347,14 +345,15 @@ static void own_check(struct group *g)
 	uint64_t n = 0;
 	int r;
 
+	/* (the stream's members are known once its confchg has listed us) */
 	if (!g->own_seen || !g->connected || g->dead || g->want_rejoin ||
-	    !s->joined || !s->members_seen)
+	    !s->joined || !s->vt || !vtab_in_stream(s->vt, g->cl->node))
 		return;
 	ids[0] = '\0';
 	for (uint32_t i = 0; i < g->own.n; i++) {
 		uint32_t id = g->own.id[i];
 
-		if (id == g->cl->node || csync_has(&s->members, id))
+		if (id == g->cl->node || vtab_in_stream(s->vt, id))
 			continue;
 		if (!asked)
 			stream_now(s, &now);
@@ -363,12 +362,8 @@ static void own_check(struct group *g)
 			pending = true;
 			continue;
 		}
+		o = cluster_fmt_id(ids, sizeof(ids), o, id, n > 0);
 		n++;
-		if (o < sizeof(ids)) {
-			int w = snprintf(ids + o, sizeof(ids) - o, "%s%u",
-					 o ? " " : "", id);
-			o += w > 0 ? (size_t)w : 0;
-		}
 	}
 	/* Once joined, a stream peer whose stream connection dropped shows
 	 * here until it leaves the log's group too: counted, not logged
@@ -502,11 +497,6 @@ static void s_confchg(cpg_handle_t h, const struct cpg_name *name,
 		return;
 	}
 	log_info("stream: %zu members, %zu joined, %zu left", nm, nj, nl);
-	s->members.n = 0;
-	for (size_t i = 0; i < ce.ev.nmembers; i++)
-		if (csync_add(&s->members, ce.ev.members[i]) < 0)
-			break;	/* too many: vtab_confchg says so below */
-	s->members_seen = true;
 	r = vtab_confchg(s->vt, ce.ev.members, ce.ev.nmembers, ce.ev.left,
 			 ce.ev.nleft, ce.ev.joined, ce.ev.njoined);
 	if (r == -E2BIG)
@@ -551,8 +541,6 @@ static void s_disconnect(struct cl_stream *s)
 	}
 	s->h = 0;
 	s->joined = false;
-	s->members_seen = false;
-	s->members.n = 0;
 	drop_bundles(s);
 	vtab_free(s->vt);
 	s->vt = NULL;
@@ -744,12 +732,8 @@ void cluster_stream_peers_check(struct group *g, const struct csync_event *ev)
 			member |= ev->members[i] == d.nodeid;
 		if (!member || d.nodeid == g->cl->node)
 			continue;
+		o = cluster_fmt_id(ids, sizeof(ids), o, d.nodeid, n > 0);
 		n++;
-		if (o < sizeof(ids)) {
-			int w = snprintf(ids + o, sizeof(ids) - o, "%s%u",
-					 o ? " " : "", d.nodeid);
-			o += w > 0 ? (size_t)w : 0;
-		}
 	}
 	cpg_iteration_finalize(it);
 	if (n && n != g->st.stream_peers)

@@ -465,6 +465,11 @@ bool vtab_in_round(const struct vtab *vt)
 	return vt->round;
 }
 
+bool vtab_in_stream(const struct vtab *vt, uint32_t node)
+{
+	return csync_has(&vt->dm, node);
+}
+
 size_t vtab_held_bytes(const struct vtab *vt)
 {
 	return vt->held_bytes;

@@ -73,6 +73,8 @@ int vtab_each_of(const struct vtab *vt, uint32_t node,
 		 int (*fn)(void *arg, const char *uuid), void *arg);
 
 bool vtab_in_round(const struct vtab *vt);
+/* node was a member of the stream's group at its last confchg. */
+bool vtab_in_stream(const struct vtab *vt, uint32_t node);
 size_t vtab_held_bytes(const struct vtab *vt);
 size_t vtab_nlogs(const struct vtab *vt);
 

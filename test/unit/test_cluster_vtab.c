@@ -221,9 +221,13 @@ static void test_vtab_leave_during_round(void **state)
 {
 	start_alone();
 	assert_int_equal(confchg("1 2", "", "2/1"), 1);
+	assert_true(vtab_in_stream(vt, 1));
+	assert_true(vtab_in_stream(vt, 2));
+	assert_false(vtab_in_stream(vt, 3));
 	assert_int_equal(ann(1, "X", ALL), 0);
 	assert_int_equal(member(2, WSTREAM_JOIN, "X", 1), 0);
 	assert_int_equal(confchg("1", "2/3", ""), 0);
+	assert_false(vtab_in_stream(vt, 2));	/* the stream's members: last confchg */
 	assert_false(vtab_in_round(vt));
 	assert_string_equal(seen, "");
 	assert_int_equal(log_msg(2, "X"), 0);	/* not in the stream */
