@@ -311,6 +311,25 @@ static void announce(struct cl_stream *s)
 
 /* ---- nodes without the option -------------------------------------------- */
 
+/* The nodes corosync lists in the stream's group now (asked through
+ * handle h, any of ours); -EIO when it cannot tell (now is then empty). */
+static int stream_listed(cpg_handle_t h, const struct cpg_name *name,
+			 struct wire_nodes *now)
+{
+	cpg_iteration_handle_t it;
+	struct cpg_iteration_description_t d;
+
+	now->n = 0;
+	if (cpg_iteration_initialize(h, CPG_ITERATION_ONE_GROUP, name,
+				     &it) != CS_OK)
+		return -EIO;
+	while (cpg_iteration_next(it, &d) == CS_OK)
+		if (csync_add(now, d.nodeid) < 0)
+			break;
+	cpg_iteration_finalize(it);
+	return 0;
+}
+
 /* A node in the log's own group that is not in the stream runs without
  * the option and serves the log there, in a membership the stream never
  * sees.  Joining the stream's view of the log now would make us its
@@ -320,21 +339,6 @@ static void announce(struct cl_stream *s)
  * that starts with the option can show up in a log's group before its
  * stream confchg reaches us: corosync already lists it in the stream's
  * group, so the log waits for that confchg without a word. */
-static void stream_now(struct cl_stream *s, struct wire_nodes *now)
-{
-	cpg_iteration_handle_t it;
-	struct cpg_iteration_description_t d;
-
-	now->n = 0;
-	if (cpg_iteration_initialize(s->h, CPG_ITERATION_ONE_GROUP, &s->name,
-				     &it) != CS_OK)
-		return;
-	while (cpg_iteration_next(it, &d) == CS_OK)
-		if (csync_add(now, d.nodeid) < 0)
-			break;
-	cpg_iteration_finalize(it);
-}
-
 static void own_check(struct group *g)
 {
 	struct cl_stream *s = g->cl->s;
@@ -356,7 +360,7 @@ static void own_check(struct group *g)
 		if (id == g->cl->node || vtab_in_stream(s->vt, id))
 			continue;
 		if (!asked)
-			stream_now(s, &now);
+			stream_listed(s->h, &s->name, &now);
 		asked = true;
 		if (csync_has(&now, id)) {
 			pending = true;
@@ -713,29 +717,26 @@ int cluster_stream_name(const struct cluster *cl, struct cpg_name *name)
  * writes nothing), and only a log line tells the admin why. */
 void cluster_stream_peers_check(struct group *g, const struct csync_event *ev)
 {
-	cpg_iteration_handle_t it;
-	struct cpg_iteration_description_t d;
+	struct wire_nodes now;
 	struct cpg_name sn;
 	char ids[96];
 	size_t o = 0;
 	uint64_t n = 0;
 
 	if (!g->connected || cluster_stream_name(g->cl, &sn) < 0 ||
-	    cpg_iteration_initialize(g->h, CPG_ITERATION_ONE_GROUP, &sn,
-				     &it) != CS_OK)
+	    stream_listed(g->h, &sn, &now) < 0)
 		return;
 	ids[0] = '\0';
-	while (cpg_iteration_next(it, &d) == CS_OK) {
+	for (uint32_t k = 0; k < now.n; k++) {
 		bool member = false;
 
 		for (size_t i = 0; i < ev->nmembers; i++)
-			member |= ev->members[i] == d.nodeid;
-		if (!member || d.nodeid == g->cl->node)
+			member |= ev->members[i] == now.id[k];
+		if (!member || now.id[k] == g->cl->node)
 			continue;
-		o = cluster_fmt_id(ids, sizeof(ids), o, d.nodeid, n > 0);
+		o = cluster_fmt_id(ids, sizeof(ids), o, now.id[k], n > 0);
 		n++;
 	}
-	cpg_iteration_finalize(it);
 	if (n && n != g->st.stream_peers)
 		log_err("%s: node(s) %s run with shared-stream and this node "
 			"does not: this log cannot sync with them and waits "
