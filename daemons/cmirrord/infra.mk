@@ -2,9 +2,11 @@
 # Daemon infrastructure: loop, logging, options, pid file, kernel link, main.
 cmirrord_SOURCES += daemons/cmirrord/main.c daemons/cmirrord/loop.c \
 	daemons/cmirrord/logging.c daemons/cmirrord/options.c \
-	daemons/cmirrord/pidfile.c daemons/cmirrord/kernel.c
+	daemons/cmirrord/pidfile.c daemons/cmirrord/kernel.c \
+	daemons/cmirrord/kernel_txq.c
 lib_libcmirror_a_SOURCES += lib/cfgparse.c
-noinst_HEADERS += daemons/cmirrord/pidfile.h include/cmirror/cfgparse.h
+noinst_HEADERS += daemons/cmirrord/pidfile.h include/cmirror/cfgparse.h \
+	daemons/cmirrord/kernel_txq.h
 dist_man_MANS += doc/cmirrord.8 doc/cmirrord.conf.5
 EXTRA_DIST += cmirrord.conf.example test/fuzz/fuzz_cfgparse.c \
 	test/check_manpage.sh
@@ -13,14 +15,18 @@ EXTRA_DIST += cmirrord.conf.example test/fuzz/fuzz_cfgparse.c \
 TESTS += test/check_manpage.sh
 
 if HAVE_CMOCKA
-check_PROGRAMS += test_cfgparse test_loop test_options
-TESTS += test_cfgparse test_loop test_options
+check_PROGRAMS += test_cfgparse test_loop test_options test_kernel_txq
+TESTS += test_cfgparse test_loop test_options test_kernel_txq
 test_cfgparse_SOURCES = test/unit/test_cfgparse.c lib/cfgparse.c
 test_cfgparse_CFLAGS = $(UNITTEST_FLAGS)
 test_cfgparse_LDADD = $(CMOCKA_LIBS)
 test_loop_SOURCES = test/unit/test_loop.c daemons/cmirrord/loop.c
 test_loop_CFLAGS = $(UNITTEST_FLAGS)
 test_loop_LDADD = $(CMOCKA_LIBS)
+test_kernel_txq_SOURCES = test/unit/test_kernel_txq.c \
+	daemons/cmirrord/kernel_txq.c
+test_kernel_txq_CFLAGS = $(UNITTEST_FLAGS)
+test_kernel_txq_LDADD = $(CMOCKA_LIBS)
 test_options_SOURCES = test/unit/test_options.c daemons/cmirrord/options.c \
 	lib/cfgparse.c
 test_options_CFLAGS = $(UNITTEST_FLAGS)

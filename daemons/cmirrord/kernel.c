@@ -25,6 +25,7 @@
 
 #include "kernel.h"
 #include "kernel_policy.h"
+#include "kernel_txq.h"
 #include "logging.h"
 
 #define NL_RCVBUF	(4 * 1024 * 1024)	/* absorb bursts of requests */
@@ -53,6 +54,9 @@ struct kernel_link {
 	struct kernel_stats st;
 	uint64_t badlog_start;
 	unsigned badlog_count, badlog_suppressed;
+	uint32_t nl_seq;
+	int tx_error;			/* last send error of this flush */
+	struct kernel_txq txq;		/* replies of this iteration */
 };
 
 /* libnl returns -NLE_* codes, not -errno: convert at this one edge. */
@@ -388,6 +392,64 @@ static int seqpacket_setup(struct kernel_link *k, const char *path)
 
 /* ---- public ---- */
 
+/* ---- replies: queued, sent at the end of the iteration ---- */
+
+static int tx_send(void *ctx, uint64_t dest, struct mmsghdr *mm, unsigned n)
+{
+	struct kernel_link *k = ctx;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct kconn *c = NULL;
+	int fd, r;
+
+	if (k->sk) {
+		fd = nl_socket_get_fd(k->sk);
+		for (unsigned i = 0; i < n; i++) {
+			mm[i].msg_hdr.msg_name = &kernel;
+			mm[i].msg_hdr.msg_namelen = sizeof(kernel);
+		}
+	} else {
+		c = conn_find(k, dest);
+		if (!c)
+			return -ENOTCONN;
+		fd = c->fd;
+	}
+	do
+		r = sendmmsg(fd, mm, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	k->st.replies += (uint64_t)r;
+	return r;
+}
+
+static void tx_drop(void *ctx, uint64_t dest, int error)
+{
+	struct kernel_link *k = ctx;
+
+	k->st.dropped++;
+	if (error != -ENOTCONN)
+		k->tx_error = error;
+}
+
+static void tx_flush(struct kernel_link *k)
+{
+	unsigned lost;
+
+	if (k->txq.n == 0)
+		return;
+	k->tx_error = 0;
+	lost = txq_flush(&k->txq, tx_send, tx_drop, k);
+	/* A gone connection is no news (its "kernel" went away). */
+	if (lost && k->tx_error)
+		log_warn("kernel link: %u repl%s not sent: %s", lost,
+			 lost == 1 ? "y" : "ies", strerror(-k->tx_error));
+}
+
+static void tx_hook(struct loop *lp, void *ctx)
+{
+	tx_flush(ctx);
+}
+
 int kernel_setup(struct loop *lp, const char *socket_path,
 		 kernel_request_cb on_request, kernel_gone_cb on_gone,
 		 void *ctx, struct kernel_link **out)
@@ -406,7 +468,9 @@ int kernel_setup(struct loop *lp, const char *socket_path,
 	k->ctx = ctx;
 	k->listen_fd = -1;
 	k->badlog_start = loop_now_ms();
-	r = socket_path ? seqpacket_setup(k, socket_path) : nl_setup(k);
+	r = loop_add_hook(lp, tx_hook, k);
+	if (r == 0)
+		r = socket_path ? seqpacket_setup(k, socket_path) : nl_setup(k);
 	if (r < 0) {
 		kernel_close(k);
 		return r;
@@ -419,6 +483,8 @@ void kernel_close(struct kernel_link *k)
 {
 	if (!k)
 		return;
+	tx_flush(k);
+	loop_del_hook(k->lp, tx_hook, k);
 	while (k->conns)
 		conn_close(k, k->conns, false);
 	if (k->listen_fd >= 0) {
@@ -437,32 +503,46 @@ int kernel_reply(const struct kernel_peer *peer, const struct ulog_req *req,
 		 int error, const void *out, uint32_t out_len)
 {
 	struct kernel_link *k = peer->link;
-	unsigned char buf[REPLY_MAX] __attribute__((aligned(8)));
-	struct kconn *c;
-	int len, r;
+	/* netlink: nlmsghdr + the frame, laid out as libnl's nl_send_simple
+	 * did (type NLMSG_DONE like the kernel's own messages, padded to
+	 * 4 bytes, padding counted in nlmsg_len, our port, our sequence). */
+	unsigned char buf[NLMSG_HDRLEN + REPLY_MAX + NLMSG_ALIGNTO]
+		__attribute__((aligned(8)));
+	size_t hdr = k->sk ? NLMSG_HDRLEN : 0, len;
+	int r;
 
-	len = ulog_build_reply(req, error, out, out_len, buf, sizeof(buf));
-	if (len < 0)
-		return len;
+	if (!k->sk && !conn_find(k, peer->conn_id)) {
+		k->st.dropped++;
+		return -ENOTCONN;
+	}
+	r = ulog_build_reply(req, error, out, out_len, buf + hdr, REPLY_MAX);
+	if (r < 0)
+		return r;
+	len = hdr + (size_t)r;
 	if (k->sk) {
-		/* nlmsg type NLMSG_DONE like the kernel's own messages; the
-		 * socket's peer is the kernel (port 0). */
-		r = nl_send_simple(k->sk, NLMSG_DONE, 0, buf, (size_t)len);
-		r = r < 0 ? nle_to_errno(r) : 0;
-	} else {
-		c = conn_find(k, peer->conn_id);
-		if (!c) {
-			k->st.dropped++;
-			return -ENOTCONN;
-		}
-		r = send(c->fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ?
-			-errno : 0;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		memset(buf + len, 0, NLMSG_ALIGN(len) - len);
+		len = NLMSG_ALIGN(len);
+		*nlh = (struct nlmsghdr){
+			.nlmsg_len = (uint32_t)len,
+			.nlmsg_type = NLMSG_DONE,
+			.nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_seq = ++k->nl_seq,
+			.nlmsg_pid = nl_socket_get_local_port(k->sk),
+		};
+	}
+	if (k->txq.n == 0)
+		loop_wake(k->lp);	/* queued by a later hook: no sleep */
+	r = txq_add(&k->txq, peer->conn_id, buf, len);
+	if (r == -ENOSPC) {
+		tx_flush(k);
+		r = txq_add(&k->txq, peer->conn_id, buf, len);
 	}
 	if (r < 0) {
 		k->st.dropped++;
 		return r;
 	}
-	k->st.replies++;
 	return 0;
 }
 
