@@ -390,8 +390,6 @@ static int seqpacket_setup(struct kernel_link *k, const char *path)
 	return 0;
 }
 
-/* ---- public ---- */
-
 /* ---- replies: queued, sent at the end of the iteration ---- */
 
 static int tx_send(void *ctx, uint64_t dest, struct mmsghdr *mm, unsigned n)
@@ -449,6 +447,8 @@ static void tx_hook(struct loop *lp, void *ctx)
 {
 	tx_flush(ctx);
 }
+
+/* ---- public ---- */
 
 int kernel_setup(struct loop *lp, const char *socket_path,
 		 kernel_request_cb on_request, kernel_gone_cb on_gone,

@@ -47,9 +47,12 @@ int kernel_setup(struct loop *lp, const char *socket_path,
 void kernel_close(struct kernel_link *k);
 
 /*
- * Send the reply for `req` (error 0 or -errno; out payload in host order).
- * 0, or -errno (-ENOTCONN when the connection is gone: the reply is dropped,
- * as the kernel would time out and resend).
+ * Queue the reply for `req` (error 0 or -errno; out payload in host order).
+ * Replies go out at the end of the loop iteration, in the order queued, one
+ * sendmmsg() per destination (kernel_txq.h); one that cannot be sent then
+ * is counted in `dropped` and logged.  0, or -errno (-ENOTCONN when the
+ * connection is already gone: the reply is dropped, as the kernel would
+ * time out and resend).
  */
 int kernel_reply(const struct kernel_peer *peer, const struct ulog_req *req,
 		 int error, const void *out, uint32_t out_len);
