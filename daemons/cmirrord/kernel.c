@@ -417,6 +417,7 @@ static int tx_send(void *ctx, uint64_t dest, struct mmsghdr *mm, unsigned n)
 	if (r < 0)
 		return -errno;
 	k->st.replies += (uint64_t)r;
+	k->st.sends++;
 	return r;
 }
 

@@ -60,6 +60,7 @@ int kernel_reply(const struct kernel_peer *peer, const struct ulog_req *req,
 /* Counters for stats. */
 struct kernel_stats {
 	uint64_t requests, replies, bad_frames, dropped, overruns;
+	uint64_t sends;		/* sendmmsg() calls that carried the replies */
 };
 void kernel_get_stats(const struct kernel_link *k, struct kernel_stats *st);
 

@@ -196,9 +196,9 @@ static void dump_state(struct daemon *d)
 	}
 	kernel_get_stats(d->k, &ks);
 	log_msg(LOG_NOTICE, "kernel link: %" PRIu64 " requests, %" PRIu64
-		" replies, %" PRIu64 " bad frames, %" PRIu64 " dropped, %"
-		PRIu64 " overruns", ks.requests, ks.replies, ks.bad_frames,
-		ks.dropped, ks.overruns);
+		" replies in %" PRIu64 " sends, %" PRIu64 " bad frames, %"
+		PRIu64 " dropped, %" PRIu64 " overruns", ks.requests,
+		ks.replies, ks.sends, ks.bad_frames, ks.dropped, ks.overruns);
 	free(buf);
 	buf = malloc(RING_DUMP_SIZE);
 	if (buf) {

@@ -5,8 +5,9 @@
 # For clustered-core and clustered-disk (a regular file as the log device),
 # each with sync and nosync: up, status strings, a write workload with
 # resync (integrated_flush and MARK_REGION modes), wait-sync, verify, down.
-# Then: SIGTERM with a table present must not stop the daemon (asked over
-# its socket), and SIGTERM with no table left must make it exit 0.
+# Then: SIGUSR1 dumps every table and the kernel link's counters; SIGTERM
+# with a table present must not stop the daemon (asked over its socket),
+# and SIGTERM with no table left must make it exit 0.
 #
 # Exit: 0 pass, 1 fail, 77 skip (binaries not built).
 set -euo pipefail
@@ -147,6 +148,29 @@ case $out in
 *"bad --pace-ms"*) ;;
 *) fail "--pace-ms 60001: $out" ;;
 esac
+
+# SIGUSR1, the old daemon's state dump: every table goes to the log, then
+# the kernel link's counters.  Replies leave in batches (one sendmmsg() per
+# loop iteration and destination): never more sends than replies, never
+# more replies than requests (no bad frame was sent here).
+before=$(grep -c 'end of debug ring' "$T/daemon.log" || true)
+kill -USR1 "$DPID"
+for _ in $(seq 200); do	# bounded wait for the dump's last line
+	[ "$(grep -c 'end of debug ring' "$T/daemon.log" || true)" -gt "$before" ] && break
+	sleep 0.05
+done
+dump=$(sed -n '/state dump (SIGUSR1)/,/--- debug ring/p' "$T/daemon.log")
+[ -n "$dump" ] || fail "no state dump after SIGUSR1"
+for c in core-sync core-nosync disk-sync disk-nosync; do
+	grep -q "solo-$c" <<<"$dump" || fail "state dump without table solo-$c"
+done
+line=$(grep -o 'kernel link: [0-9]* requests, [0-9]* replies in [0-9]* sends' \
+	<<<"$dump" | tail -1)
+read -r req rep snd <<<"$(tr -cs '0-9' ' ' <<<"$line")"
+log "dump: $line"
+[ -n "${snd:-}" ] || fail "state dump without the kernel link counters"
+[ "$rep" -ge 1 ] && [ "$snd" -ge 1 ] && [ "$snd" -le "$rep" ] &&
+	[ "$rep" -le "$req" ] || fail "kernel link counters: $line"
 
 # SIGTERM while tables exist: the daemon must stay.  Two round trips after
 # the signal: the signal was pending before the first query was sent, so
