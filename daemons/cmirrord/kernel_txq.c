@@ -11,6 +11,7 @@
 int txq_add(struct kernel_txq *q, uint64_t dest, const void *frame,
 	    size_t len)
 {
+	/* 8-byte aligned, as where the frame was built (see the test). */
 	size_t off = (q->used + 7) & ~(size_t)7;
 
 	if (len == 0 || len > TXQ_BYTES)

@@ -197,9 +197,10 @@ static void test_txq_full_and_bad_sizes(void **state)
 	free(q);
 }
 
-/* Frames are 8-byte aligned in the buffer (the reply frame starts with
- * the cn_msg / nlmsghdr read through their structs by the receiver's
- * copies; our own reads must not be misaligned either). */
+/* Frames start 8-byte aligned in the buffer, as they were where they were
+ * built: a queued frame can be read through struct nlmsghdr / cn_msg
+ * (a debugger, or code that looks into the queue) without a misaligned
+ * access.  Nothing reads them that way today; the receiver gets copies. */
 static void test_txq_frames_aligned(void **state)
 {
 	struct kernel_txq *q = new_q();
