@@ -63,6 +63,136 @@ static uint64_t valid_mask(const struct bitmap *b, size_t w)
 	return (UINT64_C(1) << (b->nbits - first)) - 1;
 }
 
+/* ---- frozen views (copy-on-write) ---------------------------------------- */
+
+struct bitmap_cow {
+	struct bitmap_cow *next;	/* other views of the same bitmap */
+	struct bitmap *owner;		/* NULL once detached */
+	size_t nbytes, nblocks;
+	bool lost;			/* a block could not be saved */
+	uint8_t *saved[];		/* old bytes of a changed block, or NULL */
+};
+
+static size_t block_len(const struct bitmap_cow *c, size_t i)
+{
+	size_t start = i * BITMAP_COW_BLOCK;
+
+	return c->nbytes - start < BITMAP_COW_BLOCK ? c->nbytes - start
+						    : BITMAP_COW_BLOCK;
+}
+
+static void save_block(struct bitmap_cow *c, size_t i)
+{
+	if (c->saved[i] || c->lost)
+		return;
+	c->saved[i] = malloc(block_len(c, i));
+	if (!c->saved[i]) {
+		c->lost = true;
+		return;
+	}
+	memcpy(c->saved[i], c->owner->bits + i * BITMAP_COW_BLOCK,
+	       block_len(c, i));
+}
+
+void bitmap_will_write(struct bitmap *b, size_t off, size_t n)
+{
+	if (!b->cow || !n || off >= b->nbytes)
+		return;
+	if (n > b->nbytes - off)
+		n = b->nbytes - off;
+	for (struct bitmap_cow *c = b->cow; c; c = c->next)
+		for (size_t i = off / BITMAP_COW_BLOCK;
+		     i <= (off + n - 1) / BITMAP_COW_BLOCK; i++)
+			save_block(c, i);
+}
+
+/* The views keep what they need; b is about to be freed or reallocated. */
+static void detach_views(struct bitmap *b)
+{
+	while (b->cow) {
+		struct bitmap_cow *c = b->cow;
+
+		for (size_t i = 0; i < c->nblocks; i++)
+			save_block(c, i);
+		c->owner = NULL;
+		b->cow = c->next;
+		c->next = NULL;
+	}
+}
+
+int bitmap_freeze(struct bitmap *b, struct bitmap_cow **out)
+{
+	size_t nblocks = (b->nbytes + BITMAP_COW_BLOCK - 1) / BITMAP_COW_BLOCK;
+	struct bitmap_cow *c = calloc(1, sizeof(*c) +
+					  nblocks * sizeof(c->saved[0]));
+
+	if (!c)
+		return -ENOMEM;
+	c->owner = b;
+	c->nbytes = b->nbytes;
+	c->nblocks = nblocks;
+	c->next = b->cow;
+	b->cow = c;
+	*out = c;
+	return 0;
+}
+
+size_t bitmap_cow_bytes(const struct bitmap_cow *c)
+{
+	return c->nbytes;
+}
+
+const uint8_t *bitmap_cow_peek(const struct bitmap_cow *c, size_t off,
+			       size_t *n)
+{
+	size_t i, end, avail;
+	const uint8_t *p;
+
+	if (c->lost || off >= c->nbytes)
+		return NULL;
+	i = off / BITMAP_COW_BLOCK;
+	if (c->saved[i]) {
+		p = c->saved[i] + off % BITMAP_COW_BLOCK;
+		end = i * BITMAP_COW_BLOCK + block_len(c, i);
+	} else {
+		/* Unsaved blocks in a row are contiguous in the live bits. */
+		p = c->owner->bits + off;
+		while (++i < c->nblocks && !c->saved[i])
+			;
+		end = i < c->nblocks ? i * BITMAP_COW_BLOCK : c->nbytes;
+	}
+	avail = end - off;
+	if (*n > avail)
+		*n = avail;
+	return p;
+}
+
+void bitmap_thaw(struct bitmap_cow *c)
+{
+	if (!c)
+		return;
+	if (c->owner) {
+		struct bitmap_cow **pp = &c->owner->cow;
+
+		while (*pp != c)
+			pp = &(*pp)->next;
+		*pp = c->next;
+	}
+	for (size_t i = 0; i < c->nblocks; i++)
+		free(c->saved[i]);
+	free(c);
+}
+
+/* Store word w only if it changes, saving its block for the views first. */
+static void update_word(struct bitmap *b, size_t w, uint64_t old, uint64_t v)
+{
+	if (v == old)
+		return;
+	if (b->cow)
+		bitmap_will_write(b, w * 8, 8);
+	store_word(b, w, v);
+}
+
 void bitmap_trim(struct bitmap *b)
 {
 	size_t w;
@@ -71,14 +201,18 @@ void bitmap_trim(struct bitmap *b)
 		return;
 	w = (size_t)(b->nbits / 64);
 	/* Everything from the word holding bit nbits to the end. */
-	for (; w < nwords(b); w++)
-		store_word(b, w, load_word(b, w) & valid_mask(b, w));
+	for (; w < nwords(b); w++) {
+		uint64_t v = load_word(b, w);
+
+		update_word(b, w, v, v & valid_mask(b, w));
+	}
 }
 
 void bitmap_fill(struct bitmap *b, bool value)
 {
 	if (!b->bits)
 		return;
+	bitmap_will_write(b, 0, b->nbytes);
 	memset(b->bits, value ? 0xff : 0, b->nbytes);
 	if (value)
 		bitmap_trim(b);
@@ -106,6 +240,7 @@ int bitmap_init(struct bitmap *b, uint64_t nbits, bool fill)
 	b->nbits = 0;
 	b->nbytes = 0;
 	b->bits = NULL;
+	b->cow = NULL;
 	if (nbits > BITMAP_MAX_BITS)
 		return -EINVAL;
 	b->nbytes = bitmap_bytes_for(nbits);
@@ -125,6 +260,7 @@ void bitmap_free(struct bitmap *b)
 {
 	if (!b)
 		return;
+	detach_views(b);
 	free(b->bits);
 	b->bits = NULL;
 	b->nbits = 0;
@@ -151,6 +287,7 @@ int bitmap_resize(struct bitmap *b, uint64_t nbits, bool fill)
 	if (nbits > BITMAP_MAX_BITS)
 		return -EINVAL;
 	nbytes = bitmap_bytes_for(nbits);
+	detach_views(b);	/* realloc may move or cut the bits */
 	p = realloc(b->bits, nbytes ? nbytes : 1);
 	if (!p)
 		return -ENOMEM;
@@ -191,6 +328,8 @@ bool bitmap_set(struct bitmap *b, uint64_t i)
 		return false;
 	m = (uint8_t)(1u << (i % 8));
 	old = (b->bits[i / 8] & m) != 0;
+	if (b->cow && !old)
+		bitmap_will_write(b, (size_t)(i / 8), 1);
 	b->bits[i / 8] |= m;
 	return old;
 }
@@ -204,6 +343,8 @@ bool bitmap_clear(struct bitmap *b, uint64_t i)
 		return false;
 	m = (uint8_t)(1u << (i % 8));
 	old = (b->bits[i / 8] & m) != 0;
+	if (b->cow && old)
+		bitmap_will_write(b, (size_t)(i / 8), 1);
 	b->bits[i / 8] &= (uint8_t)~m;
 	return old;
 }
@@ -261,8 +402,11 @@ int bitmap_and(struct bitmap *dst, const struct bitmap *src)
 	if (dst->nbits != src->nbits)
 		return -EINVAL;
 	n = nwords(dst);
-	for (w = 0; w < n; w++)
-		store_word(dst, w, load_word(dst, w) & load_word(src, w));
+	for (w = 0; w < n; w++) {
+		uint64_t v = load_word(dst, w);
+
+		update_word(dst, w, v, v & load_word(src, w));
+	}
 	return 0;
 }
 
@@ -273,8 +417,11 @@ int bitmap_or(struct bitmap *dst, const struct bitmap *src)
 	if (dst->nbits != src->nbits)
 		return -EINVAL;
 	n = nwords(dst);
-	for (w = 0; w < n; w++)
-		store_word(dst, w, load_word(dst, w) | load_word(src, w));
+	for (w = 0; w < n; w++) {
+		uint64_t v = load_word(dst, w);
+
+		update_word(dst, w, v, v | load_word(src, w));
+	}
 	/* src may carry stray tail bits if it was loaded raw. */
 	bitmap_trim(dst);
 	return 0;

@@ -94,14 +94,74 @@ static size_t encoded_len(const struct rlog *l)
 }
 
 /* The bitmap must match the geometry; check rather than trust. */
-static int put_bitmap(struct enc *e, const struct bitmap *b, uint64_t nbits)
+static int check_bitmap(const struct bitmap *b, uint64_t nbits)
 {
 	size_t nb = bitmap_bytes_for(nbits);
 
 	if (b->nbits != nbits || b->nbytes != nb || (nb && !b->bits))
 		return -EINVAL;
-	put_bytes(e, b->bits, nb);
 	return 0;
+}
+
+static int put_bitmap(struct enc *e, const struct bitmap *b, uint64_t nbits)
+{
+	if (check_bitmap(b, nbits) < 0)
+		return -EINVAL;
+	put_bytes(e, b->bits, b->nbytes);
+	return 0;
+}
+
+static int put_head(struct enc *e, const struct rlog *l, size_t len)
+{
+	if (l->nmarks > RLOG_MAX_NODES || l->nslots > RLOG_MAX_SLOTS ||
+	    l->nprio > RLOG_MAX_PRIORITY || l->nhalted > RLOG_MAX_NODES)
+		return -EINVAL;
+	put_bytes(e, CKPT_MAGIC, 4);
+	put_le(e, CKPT_VERSION, 4);
+	put_le(e, len, 8);
+	put_le(e, l->p.region_count, 8);
+	put_le(e, l->p.region_size, 8);
+	put_le(e, (uint32_t)l->p.kind, 4);
+	return 0;
+}
+
+/* What follows the bitmaps, up to the trailing CRC. */
+static void put_tail(struct enc *e, const struct rlog *l)
+{
+	uint32_t nm = 0, flags = 0;
+
+	put_le(e, l->sync_count, 8);
+	put_le(e, l->sync_search, 8);
+	for (size_t i = 0; i < l->nmarks; i++)
+		nm += l->marks[i].n != 0;
+	put_le(e, nm, 4);
+	for (size_t i = 0; i < l->nmarks; i++) {
+		const struct rlog_marks *m = &l->marks[i];
+
+		if (!m->n)
+			continue;
+		put_le(e, m->node, 4);
+		put_le(e, m->n, 8);
+		for (size_t k = 0; k < m->n; k++)
+			put_le(e, m->regions[k], 8);
+	}
+	put_le(e, l->nslots, 4);
+	for (size_t i = 0; i < l->nslots; i++) {
+		put_le(e, l->slots[i].node, 4);
+		put_le(e, l->slots[i].region, 8);
+	}
+	put_le(e, l->nprio, 4);
+	for (size_t i = 0; i < l->nprio; i++)
+		put_le(e, l->prio[i], 8);
+	put_le(e, l->nhalted, 4);
+	for (size_t i = 0; i < l->nhalted; i++)
+		put_le(e, l->halted[i], 4);
+	put_le(e, l->generation, 8);
+	if (l->log_dev_failed)
+		flags |= CKPT_FLAG_DEV;
+	if (l->flush_failed)
+		flags |= CKPT_FLAG_FLUSH;
+	put_le(e, flags, 4);
 }
 
 /* Everything but the trailing CRC; returns the CRC of those bytes. */
@@ -109,52 +169,12 @@ static int encode(const struct rlog *l, uint8_t *buf, size_t len,
 		  uint32_t *crc)
 {
 	struct enc e = { buf, 0, 0 };
-	uint32_t nm = 0, flags = 0;
 
-	if (l->nmarks > RLOG_MAX_NODES || l->nslots > RLOG_MAX_SLOTS ||
-	    l->nprio > RLOG_MAX_PRIORITY || l->nhalted > RLOG_MAX_NODES)
-		return -EINVAL;
-	put_bytes(&e, CKPT_MAGIC, 4);
-	put_le(&e, CKPT_VERSION, 4);
-	put_le(&e, len, 8);
-	put_le(&e, l->p.region_count, 8);
-	put_le(&e, l->p.region_size, 8);
-	put_le(&e, (uint32_t)l->p.kind, 4);
-	if (put_bitmap(&e, &l->clean, l->p.region_count) < 0 ||
+	if (put_head(&e, l, len) < 0 ||
+	    put_bitmap(&e, &l->clean, l->p.region_count) < 0 ||
 	    put_bitmap(&e, &l->sync, l->p.region_count) < 0)
 		return -EINVAL;
-	put_le(&e, l->sync_count, 8);
-	put_le(&e, l->sync_search, 8);
-	for (size_t i = 0; i < l->nmarks; i++)
-		nm += l->marks[i].n != 0;
-	put_le(&e, nm, 4);
-	for (size_t i = 0; i < l->nmarks; i++) {
-		const struct rlog_marks *m = &l->marks[i];
-
-		if (!m->n)
-			continue;
-		put_le(&e, m->node, 4);
-		put_le(&e, m->n, 8);
-		for (size_t k = 0; k < m->n; k++)
-			put_le(&e, m->regions[k], 8);
-	}
-	put_le(&e, l->nslots, 4);
-	for (size_t i = 0; i < l->nslots; i++) {
-		put_le(&e, l->slots[i].node, 4);
-		put_le(&e, l->slots[i].region, 8);
-	}
-	put_le(&e, l->nprio, 4);
-	for (size_t i = 0; i < l->nprio; i++)
-		put_le(&e, l->prio[i], 8);
-	put_le(&e, l->nhalted, 4);
-	for (size_t i = 0; i < l->nhalted; i++)
-		put_le(&e, l->halted[i], 4);
-	put_le(&e, l->generation, 8);
-	if (l->log_dev_failed)
-		flags |= CKPT_FLAG_DEV;
-	if (l->flush_failed)
-		flags |= CKPT_FLAG_FLUSH;
-	put_le(&e, flags, 4);
+	put_tail(&e, l);
 	if (e.pos + 4 != len)
 		return -EINVAL;
 	*crc = buf ? crc32c(0, buf, e.pos) : e.crc;
@@ -194,6 +214,127 @@ uint32_t rlog_digest(const struct rlog *l)
 	if (!l || encode(l, NULL, encoded_len(l), &crc) < 0)
 		return 0;
 	return crc;
+}
+
+/* ---- snapshot streamed from the live bitmaps ---- */
+
+/*
+ * The image as rlog_serialize() would write it at rlog_snap_begin(),
+ * without the 32 MiB copy: header and tail are encoded into small buffers
+ * and the two bitmaps are frozen copy-on-write, so the state machine goes
+ * on changing them while the image is sent.
+ */
+struct rlog_snap {
+	size_t len, nb;		/* whole image; bytes per bitmap */
+	uint32_t crc_all;
+	struct bitmap_cow *bm[2];	/* clean, sync */
+	uint8_t head[CKPT_HDR];
+	size_t tail_len;	/* with the image's own CRC */
+	uint8_t tail[];
+};
+
+static void put_crc(uint8_t *p, uint32_t crc)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(crc >> (8 * i));
+}
+
+int rlog_snap_begin(struct rlog *l, struct rlog_snap **out)
+{
+	size_t len, nb, tail_len;
+	struct rlog_snap *s;
+	struct enc e = { NULL, 0, 0 };
+	uint32_t crc = 0;
+	int r;
+
+	if (!l || !out)
+		return -EINVAL;
+	len = encoded_len(l);
+	nb = bitmap_bytes_for(l->p.region_count);
+	tail_len = len - CKPT_HDR - 2 * nb;
+	s = calloc(1, sizeof(*s) + tail_len);
+	if (!s)
+		return -ENOMEM;
+	s->len = len;
+	s->nb = nb;
+	s->tail_len = tail_len;
+	e.p = s->head;
+	r = put_head(&e, l, len);
+	if (!r)
+		r = check_bitmap(&l->clean, l->p.region_count);
+	if (!r)
+		r = check_bitmap(&l->sync, l->p.region_count);
+	if (!r) {
+		/* Read once for the CRC; the bytes stay where they are. */
+		crc = crc32c(0, s->head, CKPT_HDR);
+		crc = crc32c(crc, l->clean.bits, nb);
+		crc = crc32c(crc, l->sync.bits, nb);
+		e = (struct enc){ s->tail, 0, 0 };
+		put_tail(&e, l);
+		if (e.pos + 4 != tail_len)
+			r = -EINVAL;
+	}
+	if (!r)
+		r = bitmap_freeze(&l->clean, &s->bm[0]);
+	if (!r)
+		r = bitmap_freeze(&l->sync, &s->bm[1]);
+	if (r < 0) {
+		rlog_snap_end(s);
+		return r;
+	}
+	crc = crc32c(crc, s->tail, e.pos);
+	put_crc(s->tail + e.pos, crc);
+	s->crc_all = crc32c(crc, s->tail + e.pos, 4);
+	*out = s;
+	return 0;
+}
+
+size_t rlog_snap_len(const struct rlog_snap *s)
+{
+	return s->len;
+}
+
+uint32_t rlog_snap_crc(const struct rlog_snap *s)
+{
+	return s->crc_all;
+}
+
+const uint8_t *rlog_snap_peek(const struct rlog_snap *s, size_t off,
+			      size_t *n)
+{
+	size_t avail;
+
+	if (off >= s->len || !*n)
+		return NULL;
+	if (off < CKPT_HDR) {
+		avail = CKPT_HDR - off;
+		if (*n > avail)
+			*n = avail;
+		return s->head + off;
+	}
+	off -= CKPT_HDR;
+	if (off < 2 * s->nb) {
+		size_t which = off >= s->nb;
+
+		avail = (which + 1) * s->nb - off;
+		if (*n > avail)
+			*n = avail;
+		return bitmap_cow_peek(s->bm[which], off - which * s->nb, n);
+	}
+	off -= 2 * s->nb;
+	avail = s->tail_len - off;
+	if (*n > avail)
+		*n = avail;
+	return s->tail + off;
+}
+
+void rlog_snap_end(struct rlog_snap *s)
+{
+	if (!s)
+		return;
+	bitmap_thaw(s->bm[0]);
+	bitmap_thaw(s->bm[1]);
+	free(s);
 }
 
 /* ---- decoder ---- */

@@ -62,10 +62,11 @@ struct cl_out_snap {
 	uint16_t kind;
 	uint64_t id;
 	struct wire_nodes members, synced;
-	uint8_t *buf;
+	struct group_snap *img;
 	size_t len;
 	size_t off;		/* next byte to send */
 	uint32_t crc;
+	bool lost;		/* img failed: the rest goes out as zeros */
 };
 
 /* A replica being received. */

@@ -59,7 +59,7 @@ static struct cl_op *opq_pop(struct cl_opq *q)
 static void free_snap(struct cl_out_snap **sp)
 {
 	if (*sp) {
-		free((*sp)->buf);
+		(*sp)->img->close((*sp)->img);
 		free(*sp);
 		*sp = NULL;
 	}
@@ -147,6 +147,44 @@ static void hdr_for(const struct group *g, struct wire_hdr *h, uint64_t view)
 	h->view = view;
 }
 
+#define SNAP_PIECES	16	/* iovecs of image bytes per chunk */
+
+/*
+ * The image bytes of the chunk at s->off into iov: as many pieces as the
+ * image has there, up to `want` bytes.  A lost image (the core could not
+ * keep a block the replica changed, out of memory) goes on as zeros: the
+ * joiner's CRC check then rejects the checkpoint and it joins again for a
+ * new one, instead of waiting for one that never completes.
+ */
+static size_t snap_pieces(struct group *g, struct cl_out_snap *s,
+			  size_t want, struct iovec *iov, unsigned *n)
+{
+	static const uint8_t zeros[4096];
+	size_t got = 0;
+
+	*n = 0;
+	while (got < want && *n < SNAP_PIECES) {
+		size_t len = want - got;
+		const uint8_t *p = s->lost ? NULL :
+			s->img->peek(s->img, s->off + got, &len);
+
+		if (!p) {
+			if (!s->lost)
+				log_err("%s: snapshot %" PRIx64 " lost (no "
+					"memory to keep a changed block): the "
+					"joiner will reject it and join again",
+					g->name, s->id);
+			s->lost = true;
+			p = zeros;
+			len = want - got < sizeof(zeros) ? want - got
+							   : sizeof(zeros);
+		}
+		iov[(*n)++] = (struct iovec){ (void *)p, len };
+		got += len;
+	}
+	return got;
+}
+
 /* Send chunks of one snapshot; 1 finished, 0 not yet, -errno. */
 static int send_snap(struct group *g, struct cl_out_snap *s, int *budget)
 {
@@ -158,7 +196,8 @@ static int send_snap(struct group *g, struct cl_out_snap *s, int *budget)
 	hdr_for(g, &h, s->id);
 	do {
 		size_t left = s->len - s->off;
-		struct iovec iov[2];
+		struct iovec iov[1 + SNAP_PIECES];
+		unsigned n;
 		int mlen, r;
 
 		if (*budget <= 0) {
@@ -166,13 +205,13 @@ static int send_snap(struct group *g, struct cl_out_snap *s, int *budget)
 			return 0;
 		}
 		c.offset = s->off;
-		c.chunk = (uint32_t)(left < g->cl->chunk ? left : g->cl->chunk);
+		c.chunk = (uint32_t)snap_pieces(g, s, left < g->cl->chunk ? left
+						: g->cl->chunk, iov + 1, &n);
 		mlen = wire_ckpt_encode_hdr(meta, sizeof(meta), s->kind, &h, &c);
 		if (mlen < 0)
 			return mlen;
 		iov[0] = (struct iovec){ meta, (size_t)mlen };
-		iov[1] = (struct iovec){ s->buf + s->off, c.chunk };
-		r = mcast(g, iov, c.chunk ? 2 : 1);
+		r = mcast(g, iov, 1 + n);
 		if (r <= 0)
 			return r;
 		(*budget)--;
@@ -298,6 +337,54 @@ void cluster_io_flush(struct group *g)
 		lazy_done(g);	/* else congested: the flags stay */
 }
 
+/* A core without snap_open(): its serialized buffer as a group_snap. */
+struct buf_snap {
+	struct group_snap gs;
+	uint8_t *buf;
+};
+
+static const uint8_t *buf_snap_peek(struct group_snap *gs, size_t off,
+				    size_t *n)
+{
+	struct buf_snap *b = (struct buf_snap *)gs;
+
+	if (off >= gs->len)
+		return NULL;
+	if (*n > gs->len - off)
+		*n = gs->len - off;
+	return b->buf + off;
+}
+
+static void buf_snap_close(struct group_snap *gs)
+{
+	struct buf_snap *b = (struct buf_snap *)gs;
+
+	free(b->buf);
+	free(b);
+}
+
+static int open_image(struct group *g, struct group_snap **out)
+{
+	struct buf_snap *b;
+	int r;
+
+	if (g->ops->snap_open)
+		return g->ops->snap_open(g->core, out);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	r = g->ops->snapshot(g->core, &b->buf, &b->gs.len);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	b->gs.crc = crc32c(0, b->buf, b->gs.len);
+	b->gs.peek = buf_snap_peek;
+	b->gs.close = buf_snap_close;
+	*out = &b->gs;
+	return 0;
+}
+
 int cluster_io_start_snapshot(struct group *g, uint16_t kind)
 {
 	struct cl_out_snap *s = calloc(1, sizeof(*s));
@@ -305,14 +392,15 @@ int cluster_io_start_snapshot(struct group *g, uint16_t kind)
 
 	if (!s)
 		return -ENOMEM;
-	r = g->ops->snapshot(g->core, &s->buf, &s->len);
-	if (r == 0 && s->len > WIRE_CKPT_MAX)
+	r = open_image(g, &s->img);
+	if (r == 0 && s->img->len > WIRE_CKPT_MAX) {
+		s->img->close(s->img);
 		r = -EFBIG;
+	}
 	if (r < 0) {
 		log_err("%s: cannot snapshot the replica for %s: %s", g->name,
 			kind == WIRE_KIND_CKPT ? "a checkpoint" : "MERGE_IN",
 			strerror(-r));
-		free(s->buf);
 		free(s);
 		return r;
 	}
@@ -320,7 +408,8 @@ int cluster_io_start_snapshot(struct group *g, uint16_t kind)
 	s->id = (uint64_t)g->cl->node << 32 | (++g->snap_seq & 0xffffffffu);
 	s->members = g->sync.members;
 	s->synced = g->sync.synced;
-	s->crc = crc32c(0, s->buf, s->len);
+	s->len = s->img->len;
+	s->crc = s->img->crc;
 	if (kind == WIRE_KIND_CKPT) {
 		free_snap(&g->ckpt_out);
 		g->ckpt_out = s;

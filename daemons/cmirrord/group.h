@@ -60,12 +60,31 @@ enum {
 
 struct group;
 
+/*
+ * A replica image frozen at the point in the group order where it was
+ * taken, read piece by piece over later loop iterations while ops go on
+ * changing the replica (the core keeps it by copy-on-write).
+ */
+struct group_snap {
+	size_t len;
+	uint32_t crc;		/* CRC-32C of all len bytes */
+	/* Bytes at off < len, *n cut to what is contiguous there; NULL: the
+	 * image is lost (no memory to keep a part the replica changed). */
+	const uint8_t *(*peek)(struct group_snap *s, size_t off, size_t *n);
+	void (*close)(struct group_snap *s);
+};
+
 struct group_core_ops {
 	/* Apply one op in group order (every synced member, origin included). */
 	void (*deliver)(void *ctx, uint32_t origin, uint64_t tag, uint32_t type,
 			const uint64_t *words, uint32_t nwords);
-	/* Serialize the replica (malloc'd buffer).  0 or -errno. */
+	/* Serialize the replica (malloc'd buffer).  0 or -errno.  Not
+	 * needed with snap_open(). */
 	int (*snapshot)(void *ctx, uint8_t **buf, size_t *len);
+	/* Preferred to snapshot(): the same image without copying it all
+	 * at once (a 2^27-region log's is 32 MiB, most of whose cost is
+	 * fresh pages).  0 or -errno. */
+	int (*snap_open)(void *ctx, struct group_snap **out);
 	/* Replace the replica with a checkpoint.  0 or -errno (bad checkpoint:
 	 * the transport logs it and waits for another). */
 	int (*install)(void *ctx, const uint8_t *buf, size_t len);

@@ -719,7 +719,7 @@ static void synced_finish(struct mlog *m)
 
 static const struct group_core_ops core_ops = {
 	.deliver = core_deliver,
-	.snapshot = logs_core_snapshot,
+	.snap_open = logs_core_snap_open,
 	.install = logs_core_install,
 	.merge = logs_core_merge,
 	.init_fresh = logs_core_init_fresh,

@@ -25,13 +25,48 @@ size_t logs_core_ckpt_size_hint(void *ctx)
 	return n ? n + 64 * 1024 : 0;
 }
 
-int logs_core_snapshot(void *ctx, uint8_t **buf, size_t *len)
+/* The replica's image for a joiner, kept copy-on-write while it is sent. */
+struct mlog_snap {
+	struct group_snap gs;
+	struct rlog_snap *rs;
+};
+
+static const uint8_t *mlog_snap_peek(struct group_snap *gs, size_t off,
+				     size_t *n)
+{
+	return rlog_snap_peek(((struct mlog_snap *)gs)->rs, off, n);
+}
+
+static void mlog_snap_close(struct group_snap *gs)
+{
+	struct mlog_snap *s = (struct mlog_snap *)gs;
+
+	rlog_snap_end(s->rs);
+	free(s);
+}
+
+int logs_core_snap_open(void *ctx, struct group_snap **out)
 {
 	struct mlog *m = ctx;
+	struct mlog_snap *s;
+	int r;
 
 	if (!m->rl)
 		return -ENODATA;
-	return rlog_serialize(m->rl, buf, len);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	r = rlog_snap_begin(m->rl, &s->rs);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s->gs.len = rlog_snap_len(s->rs);
+	s->gs.crc = rlog_snap_crc(s->rs);
+	s->gs.peek = mlog_snap_peek;
+	s->gs.close = mlog_snap_close;
+	*out = &s->gs;
+	return 0;
 }
 
 int logs_core_install(void *ctx, const uint8_t *buf, size_t len)

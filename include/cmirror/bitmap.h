@@ -11,10 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct bitmap_cow;
+
 struct bitmap {
 	uint64_t nbits;
 	size_t nbytes;		/* ceil(nbits/32)*4 */
 	uint8_t *bits;
+	struct bitmap_cow *cow;	/* frozen views that still read bits */
 };
 
 /* Bytes the kernel's dm-log uses for nbits regions: ceil(nbits/32)*4. */
@@ -50,5 +53,31 @@ int bitmap_or(struct bitmap *dst, const struct bitmap *src);
 bool bitmap_equal(const struct bitmap *a, const struct bitmap *b);
 /* Mark the 1-bits of bits past nbits as 0 (used after loading raw bytes). */
 void bitmap_trim(struct bitmap *b);
+
+/*
+ * A frozen view of a bitmap's bytes (copy-on-write): later changes made
+ * through this API save the old contents of a block before they change
+ * it, so a 16 MiB bitmap can be streamed over many loop iterations as it
+ * was at the moment of the freeze without being copied up front (a fresh
+ * 32 MiB copy is mostly the kernel zeroing new pages).  Code that writes
+ * b->bits itself must call bitmap_will_write() first.  Freeing or
+ * resizing the bitmap saves what the views still need; they outlive it.
+ */
+#define BITMAP_COW_BLOCK	(64u * 1024)
+
+/* 0 or -ENOMEM. */
+int bitmap_freeze(struct bitmap *b, struct bitmap_cow **out);
+size_t bitmap_cow_bytes(const struct bitmap_cow *c);
+/*
+ * The frozen bytes at off (< bitmap_cow_bytes()): a pointer valid until
+ * the next change of the bitmap, and in *n how many bytes from there are
+ * contiguous (at most the *n asked for).  NULL if a block could not be
+ * saved (out of memory when the bitmap changed): the view is lost.
+ */
+const uint8_t *bitmap_cow_peek(const struct bitmap_cow *c, size_t off,
+			       size_t *n);
+void bitmap_thaw(struct bitmap_cow *c);
+/* Before changing bytes [off, off+n) of b->bits outside this API. */
+void bitmap_will_write(struct bitmap *b, size_t off, size_t n);
 
 #endif

@@ -212,6 +212,25 @@ size_t rlog_ckpt_size_hint(const struct rlog_params *p);
 uint32_t rlog_digest(const struct rlog *l);
 
 /*
+ * A checkpoint image frozen at this point without copying the bitmaps:
+ * later changes to l save the blocks they touch (copy-on-write, see
+ * bitmap_freeze()), and the snapshot stays valid after rlog_free(l).
+ * Read it in pieces with rlog_snap_peek(); its bytes are exactly those
+ * rlog_serialize() would have returned at rlog_snap_begin().
+ */
+struct rlog_snap;
+int rlog_snap_begin(struct rlog *l, struct rlog_snap **out);
+size_t rlog_snap_len(const struct rlog_snap *s);
+/* CRC-32C of all rlog_snap_len() bytes (the image's own CRC included). */
+uint32_t rlog_snap_crc(const struct rlog_snap *s);
+/* Bytes at off: a pointer valid until l next changes, *n cut to what is
+ * contiguous there.  NULL past the end or when the snapshot was lost (no
+ * memory to save a block that l changed). */
+const uint8_t *rlog_snap_peek(const struct rlog_snap *s, size_t off,
+			      size_t *n);
+void rlog_snap_end(struct rlog_snap *s);
+
+/*
  * Human dump for cmirrorctl/SIGUSR1: counts, marks per node, slots,
  * priority, ranges of out-of-sync and dirty regions (at most `max_ranges`
  * of each).  Returns bytes written (snprintf semantics).

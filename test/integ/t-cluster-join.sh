@@ -13,12 +13,16 @@
 #  - node 3 then writes too; the writers stop without a violation; after a
 #    resync, verify passes on all three nodes (every region in sync) and
 #    the three replicas have the same digest, generation and sync count;
-#  - a big core log (2^22 regions, nosync: a resync would take too long):
-#    nodes 1 and 2 up, node 1 writing over
-#    the whole range, node 3 joins: the checkpoint is larger than one
-#    chunk (the sender's log shows its size above the chunk size), node 3
+#  - a big core log (2^25 regions, nosync: a resync would take too long):
+#    nodes 1 and 2 up and writing over
+#    the whole range, node 3 joins: the checkpoint is larger than the 16
+#    chunks a sender sends per loop iteration (the sender's log shows its
+#    size and the chunk size), so node 2's writes delivered meanwhile
+#    change the bitmaps node 1 is still sending (copy-on-write); node 3
 #    receives it into the buffer it reserved before joining (its log says
-#    so, for that size), installs it, and the three replicas converge.
+#    so, for that size), installs it at the first try (no checkpoint
+#    rejected: a snapshot that let later writes through would fail the
+#    CRC), and the three replicas converge.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=cluster-common.sh
 . "$here/cluster-common.sh"
 
-BIG_REGIONS=$((1 << 22))
+BIG_REGIONS=$((1 << 25))
 
 # ckpt_line I LOG: node I's last "installed checkpoint" line for LOG.
 ckpt_line() {
@@ -106,13 +110,19 @@ mkdir -p "$H_DIR/state-big"
 for i in 1 2; do c_ksim "$i" big up || c_die "node $i big: up"; done
 [ "$(c_field 1 big region_count)" = "$BIG_REGIONS" ] ||
 	c_die "big: region_count $(c_field 1 big region_count)"
-c_ksim_bg 1 big big1 --seed 11 run --no-up --writes 0 --burst 4 \
-	--regions "0:$((BIG_REGIONS - 1))" --no-resync
-c_wait_progress big 1 20 big1 || exit 1
+# Node 2 writes too: the sender holds its own ops until the checkpoint is
+# out, node 2's are delivered between its chunks.
+for i in 1 2; do
+	c_ksim_bg "$i" big "big$i" --seed $((10 + i)) run --no-up --writes 0 \
+		--burst 4 --regions "0:$((BIG_REGIONS - 1))" --no-resync
+	c_wait_progress big "$i" 20 "big$i" || exit 1
+done
 c_ksim 3 big up || c_die "node 3 big: up during the writes"
 check_joined 3 big || exit 1
-kill -TERM "${C_PID[big1]}"
-c_ksim_wait big1 || exit 1
+for i in 1 2; do
+	kill -TERM "${C_PID[big$i]}"
+	c_ksim_wait "big$i" || exit 1
+done
 
 # Node 3's line names the checkpoint, its sender and its size; the sender
 # logs the size again once every chunk went out.  A chunk is at most the
@@ -127,12 +137,16 @@ grep -qF "${C_UUID[big]}: checkpoint of $bytes bytes sent" "$f" ||
 	c_die "big: node $from did not log the end of a $bytes-byte checkpoint"
 chunk=$(sed -n 's/.*checkpoint chunks of \([0-9][0-9]*\) bytes.*/\1/p' "$f" | tail -1)
 [ -n "$chunk" ] || c_die "big: node $from logged no chunk size"
-[ "$bytes" -gt "$chunk" ] ||
-	c_die "big: checkpoint of $bytes bytes fits one chunk of ${chunk:-?} bytes"
+[ "$bytes" -gt $((16 * chunk)) ] ||
+	c_die "big: checkpoint of $bytes bytes fits 16 chunks of ${chunk:-?} bytes"
 h_log "big: node $from sent checkpoint $id of $bytes bytes in chunks of <= $chunk bytes (>= $(((bytes + chunk - 1) / chunk)) chunks)"
 grep -qF "${C_UUID[big]}: receiving a checkpoint of $bytes bytes into the" \
 	"$(h_node_dir 3)/log/cmirrord.log" ||
 	c_die "big: node 3 did not receive the checkpoint into its reserved buffer"
+if grep -E "CRC mismatch|rejected checkpoint|cannot install checkpoint" \
+	"$(h_node_dir 3)/log/cmirrord.log"; then
+	c_die "node 3 rejected a checkpoint"
+fi
 c_wait_converged big 60 1 2 3 || exit 1
 
 for lg in big core disk; do

@@ -296,6 +296,174 @@ static void test_bitmap_large_scan_is_fast(void **state)
 	bitmap_free(&b);
 }
 
+/* ---- frozen views -------------------------------------------------------- */
+
+#define COW_BITS	((uint64_t)3 * BITMAP_COW_BLOCK * 8 + 77)
+
+/* Read a whole view piece by piece, checking each piece is in range. */
+static void read_view(const struct bitmap_cow *c, uint8_t *out)
+{
+	size_t off = 0, len = bitmap_cow_bytes(c);
+
+	while (off < len) {
+		size_t n = len - off;
+		const uint8_t *p = bitmap_cow_peek(c, off, &n);
+
+		assert_non_null(p);
+		assert_true(n > 0 && n <= len - off);
+		memcpy(out + off, p, n);
+		off += n;
+	}
+	assert_null(bitmap_cow_peek(c, len, &(size_t){ 1 }));
+}
+
+static void random_bits(struct bitmap *b, unsigned seed)
+{
+	srand(seed);
+	for (uint64_t i = 0; i < b->nbits; i += 1 + (uint64_t)(rand() % 13))
+		bitmap_set(b, i);
+}
+
+/* Every way of changing a bitmap leaves the view as it was frozen. */
+static void test_bitmap_cow_view_survives_every_change(void **state)
+{
+	struct bitmap b, other;
+	struct bitmap_cow *c;
+	uint8_t *orig, *seen;
+
+	(void)state;
+	assert_int_equal(bitmap_init(&b, COW_BITS, false), 0);
+	assert_int_equal(bitmap_init(&other, COW_BITS, false), 0);
+	random_bits(&b, 7);
+	random_bits(&other, 8);
+	orig = malloc(b.nbytes);
+	seen = malloc(b.nbytes);
+	assert_non_null(orig);
+	assert_non_null(seen);
+	memcpy(orig, b.bits, b.nbytes);
+	assert_int_equal(bitmap_freeze(&b, &c), 0);
+	assert_int_equal(bitmap_cow_bytes(c), b.nbytes);
+
+	/* Nothing changed: one piece, the live bits themselves. */
+	{
+		size_t n = b.nbytes;
+
+		assert_ptr_equal(bitmap_cow_peek(c, 0, &n), b.bits);
+		assert_int_equal(n, b.nbytes);
+	}
+	/* One bit in the second block: the first block ends the piece. */
+	bitmap_clear(&b, (uint64_t)BITMAP_COW_BLOCK * 8 + 3);
+	bitmap_set(&b, (uint64_t)BITMAP_COW_BLOCK * 8 + 3);
+	{
+		size_t n = b.nbytes;
+		const uint8_t *p = bitmap_cow_peek(c, 0, &n);
+
+		assert_ptr_equal(p, b.bits);
+		assert_int_equal(n, BITMAP_COW_BLOCK);
+		n = b.nbytes;
+		p = bitmap_cow_peek(c, BITMAP_COW_BLOCK + 5, &n);
+		assert_true(p < b.bits || p >= b.bits + b.nbytes);
+		assert_int_equal(n, BITMAP_COW_BLOCK - 5);
+	}
+	read_view(c, seen);
+	assert_memory_equal(seen, orig, b.nbytes);
+
+	bitmap_and(&b, &other);
+	read_view(c, seen);
+	assert_memory_equal(seen, orig, b.nbytes);
+	bitmap_or(&b, &other);
+	bitmap_set(&b, COW_BITS - 1);
+	bitmap_clear(&b, 0);
+	read_view(c, seen);
+	assert_memory_equal(seen, orig, b.nbytes);
+	bitmap_fill(&b, true);
+	read_view(c, seen);
+	assert_memory_equal(seen, orig, b.nbytes);
+	/* The live bitmap did change. */
+	assert_int_equal(bitmap_count(&b), COW_BITS);
+
+	/* Resize and free: the view keeps its own copy. */
+	assert_int_equal(bitmap_resize(&b, COW_BITS * 2, false), 0);
+	assert_null(b.cow);
+	bitmap_fill(&b, false);
+	read_view(c, seen);
+	assert_memory_equal(seen, orig, bitmap_cow_bytes(c));
+	bitmap_free(&b);
+	read_view(c, seen);
+	assert_memory_equal(seen, orig, bitmap_cow_bytes(c));
+	bitmap_thaw(c);
+	bitmap_free(&other);
+	free(orig);
+	free(seen);
+}
+
+/* Setting a set bit, AND/OR that change nothing: no block is saved. */
+static void test_bitmap_cow_no_change_saves_nothing(void **state)
+{
+	struct bitmap b, same;
+	struct bitmap_cow *c;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(bitmap_init(&b, COW_BITS, false), 0);
+	random_bits(&b, 3);
+	assert_int_equal(bitmap_dup(&same, &b), 0);
+	assert_int_equal(bitmap_freeze(&b, &c), 0);
+	bitmap_set(&b, bitmap_next_set(&b, 0));
+	bitmap_clear(&b, bitmap_next_zero(&b, 0));
+	bitmap_and(&b, &same);
+	bitmap_or(&b, &same);
+	bitmap_trim(&b);
+	n = b.nbytes;
+	assert_ptr_equal(bitmap_cow_peek(c, 0, &n), b.bits);
+	assert_int_equal(n, b.nbytes);
+	/* The bitmap is not tied to the view any more once thawed. */
+	bitmap_thaw(c);
+	assert_null(b.cow);
+	bitmap_fill(&b, true);
+	bitmap_free(&same);
+	bitmap_free(&b);
+}
+
+/* Two views of different moments, thawed in either order. */
+static void test_bitmap_cow_two_views(void **state)
+{
+	for (int order = 0; order < 2; order++) {
+		struct bitmap b;
+		struct bitmap_cow *c1, *c2;
+		uint8_t *o1, *o2, *seen;
+
+		(void)state;
+		assert_int_equal(bitmap_init(&b, COW_BITS, false), 0);
+		o1 = malloc(b.nbytes);
+		o2 = malloc(b.nbytes);
+		seen = malloc(b.nbytes);
+		assert_true(o1 && o2 && seen);
+		random_bits(&b, 11);
+		memcpy(o1, b.bits, b.nbytes);
+		assert_int_equal(bitmap_freeze(&b, &c1), 0);
+		bitmap_set(&b, 1);
+		bitmap_set(&b, (uint64_t)2 * BITMAP_COW_BLOCK * 8 + 1);
+		memcpy(o2, b.bits, b.nbytes);
+		assert_int_equal(bitmap_freeze(&b, &c2), 0);
+		bitmap_fill(&b, false);
+		read_view(c1, seen);
+		assert_memory_equal(seen, o1, b.nbytes);
+		read_view(c2, seen);
+		assert_memory_equal(seen, o2, b.nbytes);
+		bitmap_thaw(order ? c1 : c2);
+		bitmap_set(&b, 5);
+		read_view(order ? c2 : c1, seen);
+		assert_memory_equal(seen, order ? o2 : o1, b.nbytes);
+		bitmap_thaw(order ? c2 : c1);
+		assert_null(b.cow);
+		bitmap_free(&b);
+		free(o1);
+		free(o2);
+		free(seen);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +478,9 @@ int main(void)
 		cmocka_unit_test(test_bitmap_trim_clears_tail),
 		cmocka_unit_test(test_bitmap_and_or_equal_dup),
 		cmocka_unit_test(test_bitmap_large_scan_is_fast),
+		cmocka_unit_test(test_bitmap_cow_view_survives_every_change),
+		cmocka_unit_test(test_bitmap_cow_no_change_saves_nothing),
+		cmocka_unit_test(test_bitmap_cow_two_views),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -451,6 +451,108 @@ static void test_rlog_ckpt_large_round_trip(void **state)
 	rlog_free(l);
 }
 
+/* Read a whole snapshot in pieces of at most `step` bytes. */
+static void read_snap(const struct rlog_snap *s, uint8_t *out, size_t step)
+{
+	size_t off = 0, len = rlog_snap_len(s);
+
+	while (off < len) {
+		size_t n = len - off < step ? len - off : step;
+		const uint8_t *p = rlog_snap_peek(s, off, &n);
+
+		assert_non_null(p);
+		assert_true(n > 0);
+		memcpy(out + off, p, n);
+		off += n;
+	}
+	assert_null(rlog_snap_peek(s, len, &(size_t){ 1 }));
+}
+
+/*
+ * A snapshot reads as the serialization of its moment while the log goes
+ * on changing (bitmaps, marks, counters) and after the log is freed; its
+ * CRC is that of all its bytes; it decodes to the state of its moment.
+ */
+static void test_rlog_ckpt_snap_is_frozen_serialization(void **state)
+{
+	/* 2^22 regions: 512 KiB bitmaps, several copy-on-write blocks. */
+	struct rlog_params p = params("8388608 clustered-core 2");
+	struct rlog *l = rlog_new(&p), *before, *c = NULL;
+	static const uint64_t r[] = { 9, 1u << 20, (1u << 22) - 1 };
+	static const size_t steps[] = { 1, 7, 4096, SIZE_MAX };
+	struct rlog_snap *s;
+	uint8_t *b, *seen;
+	size_t n;
+
+	(void)state;
+	assert_non_null(l);
+	for (uint64_t i = 0; i < p.region_count; i += 5)
+		bitmap_set(&l->sync, i);
+	l->sync_count = bitmap_count(&l->sync);
+	add_marks(l, 2, r, 3);
+	l->generation = 17;
+	before = rlog_clone(l);
+	assert_non_null(before);
+	assert_int_equal(rlog_serialize(l, &b, &n), 0);
+	assert_int_equal(rlog_snap_begin(l, &s), 0);
+	assert_int_equal(rlog_snap_len(s), n);
+	assert_int_equal(rlog_snap_crc(s), crc32c(0, b, n));
+	seen = malloc(n);
+	assert_non_null(seen);
+
+	/* Change everything the image holds. */
+	for (uint64_t i = 3; i < p.region_count; i += 40009) {
+		bitmap_clear(&l->clean, i);
+		bitmap_set(&l->sync, i);
+	}
+	l->sync_count = bitmap_count(&l->sync);
+	l->marks[0].n = 1;
+	l->generation = 99;
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		memset(seen, 0, n);
+		read_snap(s, seen, steps[k]);
+		assert_memory_equal(seen, b, n);
+	}
+	rlog_free(l);
+	memset(seen, 0, n);
+	read_snap(s, seen, SIZE_MAX);
+	assert_memory_equal(seen, b, n);
+	rlog_snap_end(s);
+	assert_int_equal(rlog_deserialize(seen, n, &p, &c), 0);
+	assert_same_state(c, before);
+	rlog_free(c);
+	rlog_free(before);
+	free(seen);
+	free(b);
+}
+
+/* A log that is not changed while a snapshot is out is left as it was. */
+static void test_rlog_ckpt_snap_small_log(void **state)
+{
+	struct rlog *l = make_state();
+	struct rlog_snap *s1, *s2;
+	uint8_t *b, *seen;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rlog_serialize(l, &b, &n), 0);
+	assert_int_equal(rlog_snap_begin(l, &s1), 0);
+	assert_int_equal(rlog_snap_begin(l, &s2), 0);
+	seen = malloc(n);
+	assert_non_null(seen);
+	bitmap_fill(&l->clean, false);
+	rlog_snap_end(s2);
+	read_snap(s1, seen, 3);
+	assert_memory_equal(seen, b, n);
+	rlog_snap_end(s1);
+	assert_null(l->clean.cow);
+	assert_null(l->sync.cow);
+	assert_int_equal(rlog_snap_begin(NULL, &s1), -EINVAL);
+	free(seen);
+	free(b);
+	rlog_free(l);
+}
+
 static void test_rlog_ckpt_dump_content(void **state)
 {
 	struct rlog *l = make_state();
@@ -503,6 +605,8 @@ int main(void)
 		cmocka_unit_test(test_rlog_ckpt_geometry_mismatch),
 		cmocka_unit_test(test_rlog_ckpt_rejects_inconsistent_content),
 		cmocka_unit_test(test_rlog_ckpt_large_round_trip),
+		cmocka_unit_test(test_rlog_ckpt_snap_is_frozen_serialization),
+		cmocka_unit_test(test_rlog_ckpt_snap_small_log),
 		cmocka_unit_test(test_rlog_ckpt_dump_content),
 		cmocka_unit_test(test_rlog_ckpt_dump_snprintf_semantics),
 	};
