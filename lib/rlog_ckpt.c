@@ -370,36 +370,49 @@ static void fail(struct dec *d, int err)
 		d->err = err;
 }
 
-/* Checks CRC, magic, version, length and geometry. */
-static int check_header(struct dec *d, const uint8_t *buf, size_t len,
-			const struct rlog_params *p)
+static uint32_t get_crc(const uint8_t *p)
 {
-	uint32_t crc;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* Magic, version, length and geometry of the CKPT_HDR header bytes. */
+static int check_head(const uint8_t *head, size_t len,
+		      const struct rlog_params *p)
+{
+	struct dec d = { head, 4, CKPT_HDR, 0 };
 	uint64_t rc, rs, kind;
 
-	if (len < CKPT_HDR + 4)
+	if (memcmp(head, CKPT_MAGIC, 4))
 		return -EBADMSG;
-	crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
-	      (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
-	if (crc32c(0, buf, len - 4) != crc)
+	if (get_le(&d, 4) != CKPT_VERSION || get_le(&d, 8) != len)
 		return -EBADMSG;
-	if (memcmp(buf, CKPT_MAGIC, 4))
-		return -EBADMSG;
-	d->p = buf;
-	d->pos = 4;
-	d->len = len - 4;
-	d->err = 0;
-	if (get_le(d, 4) != CKPT_VERSION || get_le(d, 8) != len)
-		return -EBADMSG;
-	rc = get_le(d, 8);
-	rs = get_le(d, 8);
-	kind = get_le(d, 4);
-	if (d->err)
-		return d->err;
+	rc = get_le(&d, 8);
+	rs = get_le(&d, 8);
+	kind = get_le(&d, 4);
+	if (d.err)
+		return d.err;
 	if (kind > RLOG_DISK || rc == 0 || rc > RLOG_MAX_REGIONS)
 		return -EBADMSG;
 	if (rc != p->region_count || rs != p->region_size || kind != p->kind)
 		return -EINVAL;
+	return 0;
+}
+
+/* Checks CRC, then the header; d is left at the first bitmap. */
+static int check_header(struct dec *d, const uint8_t *buf, size_t len,
+			const struct rlog_params *p)
+{
+	int r;
+
+	if (len < CKPT_HDR + 4)
+		return -EBADMSG;
+	if (crc32c(0, buf, len - 4) != get_crc(buf + len - 4))
+		return -EBADMSG;
+	r = check_head(buf, len, p);
+	if (r < 0)
+		return r;
+	*d = (struct dec){ buf, CKPT_HDR, len - 4, 0 };
 	return 0;
 }
 
@@ -535,12 +548,42 @@ static void get_prio_halted(struct dec *d, struct rlog *l)
 	}
 }
 
+/* Everything after the bitmaps, into l (which has them); frees l on error. */
+static int decode_rest(struct dec *d, struct rlog *l, struct rlog **out)
+{
+	uint64_t flags;
+
+	l->sync_count = get_le(d, 8);
+	l->sync_search = get_le(d, 8);
+	/* The cursor never passes an out-of-sync region (rlog_check()). */
+	if (!d->err && (l->sync_count != bitmap_count(&l->sync) ||
+			l->sync_search > l->p.region_count ||
+			l->sync_search > bitmap_next_zero(&l->sync, 0)))
+		fail(d, -EBADMSG);
+	get_marks(d, l);
+	get_slots(d, l);
+	get_prio_halted(d, l);
+	l->generation = get_le(d, 8);
+	flags = get_le(d, 4);
+	if (!d->err &&
+	    ((flags & ~(uint64_t)(CKPT_FLAG_DEV | CKPT_FLAG_FLUSH)) ||
+	     d->pos != d->len))
+		fail(d, -EBADMSG);
+	if (d->err) {
+		rlog_free(l);
+		return d->err;
+	}
+	l->log_dev_failed = flags & CKPT_FLAG_DEV;
+	l->flush_failed = flags & CKPT_FLAG_FLUSH;
+	*out = l;
+	return 0;
+}
+
 int rlog_deserialize(const uint8_t *buf, size_t len,
 		     const struct rlog_params *p, struct rlog **out)
 {
 	struct dec d;
 	struct rlog *l;
-	uint64_t flags;
 	int r;
 
 	if (!buf || !p || !out)
@@ -554,27 +597,178 @@ int rlog_deserialize(const uint8_t *buf, size_t len,
 	l->p = *p;
 	get_bitmap(&d, &l->clean, p->region_count);
 	get_bitmap(&d, &l->sync, p->region_count);
-	l->sync_count = get_le(&d, 8);
-	l->sync_search = get_le(&d, 8);
-	/* The cursor never passes an out-of-sync region (rlog_check()). */
-	if (!d.err && (l->sync_count != bitmap_count(&l->sync) ||
-		       l->sync_search > p->region_count ||
-		       l->sync_search > bitmap_next_zero(&l->sync, 0)))
-		fail(&d, -EBADMSG);
-	get_marks(&d, l);
-	get_slots(&d, l);
-	get_prio_halted(&d, l);
-	l->generation = get_le(&d, 8);
-	flags = get_le(&d, 4);
-	if (!d.err && ((flags & ~(uint64_t)(CKPT_FLAG_DEV | CKPT_FLAG_FLUSH)) ||
-		       d.pos != d.len))
-		fail(&d, -EBADMSG);
-	if (d.err) {
-		rlog_free(l);
-		return d.err;
+	return decode_rest(&d, l, out);
+}
+
+/* ---- receiving in place ---- */
+
+/*
+ * An incoming checkpoint written straight into the bitmaps of the replica
+ * it becomes: a 2^27-region log is installed without a second 32 MiB of
+ * fresh memory and a copy.  The bytes must come in order (the CRC runs
+ * along); nothing is trusted before rlog_rx_finish() has checked it all.
+ */
+struct rlog_rx {
+	struct rlog_params p;
+	size_t nb;		/* bytes per bitmap */
+	size_t total, got, tail_len, tail_cap;
+	uint32_t crc;		/* of bytes [0, min(got, total - 4)) */
+	uint8_t head[CKPT_HDR];
+	struct bitmap bm[2];	/* clean, sync */
+	uint8_t *tail;
+};
+
+int rlog_rx_new(const struct rlog_params *p, size_t tail_room,
+		struct rlog_rx **out)
+{
+	struct rlog_rx *rx;
+	int r;
+
+	if (!p || !out || !p->region_count ||
+	    p->region_count > RLOG_MAX_REGIONS)
+		return -EINVAL;
+	rx = calloc(1, sizeof(*rx));
+	if (!rx)
+		return -ENOMEM;
+	rx->p = *p;
+	rx->nb = bitmap_bytes_for(p->region_count);
+	rx->tail_cap = rlog_ckpt_size_hint(p) - CKPT_HDR - 2 * rx->nb +
+		       tail_room;
+	rx->tail = malloc(rx->tail_cap);
+	/* Filled, not zeroed: the pages are written now, before the bytes
+	 * arrive (see cluster_io_reserve()). */
+	r = rx->tail ? bitmap_init(&rx->bm[0], p->region_count, true)
+		     : -ENOMEM;
+	if (!r)
+		r = bitmap_init(&rx->bm[1], p->region_count, true);
+	if (r < 0) {
+		rlog_rx_free(rx);
+		return r;
 	}
-	l->log_dev_failed = flags & CKPT_FLAG_DEV;
-	l->flush_failed = flags & CKPT_FLAG_FLUSH;
-	*out = l;
+	*out = rx;
 	return 0;
+}
+
+size_t rlog_rx_bytes(const struct rlog_rx *rx)
+{
+	return CKPT_HDR + 2 * rx->nb + rx->tail_cap;
+}
+
+int rlog_rx_start(struct rlog_rx *rx, size_t total)
+{
+	size_t min = rlog_ckpt_size_hint(&rx->p);
+
+	if (!rx->bm[0].bits || !rx->bm[1].bits)
+		return -EINVAL;		/* spent by rlog_rx_finish() */
+	if (total < min)
+		return -EBADMSG;
+	rx->total = total;
+	rx->got = 0;
+	rx->crc = 0;
+	rx->tail_len = total - CKPT_HDR - 2 * rx->nb;
+	if (rx->tail_len > rx->tail_cap) {
+		uint8_t *t = realloc(rx->tail, rx->tail_len);
+
+		if (!t)
+			return -ENOMEM;
+		rx->tail = t;
+		rx->tail_cap = rx->tail_len;
+	}
+	return 0;
+}
+
+/* Where image byte off goes, and how many bytes fit there. */
+static uint8_t *rx_place(struct rlog_rx *rx, size_t off, size_t *n)
+{
+	size_t seg_end;
+	uint8_t *p;
+
+	if (off < CKPT_HDR) {
+		p = rx->head + off;
+		seg_end = CKPT_HDR;
+	} else if (off < CKPT_HDR + 2 * rx->nb) {
+		size_t which = off - CKPT_HDR >= rx->nb;
+		size_t start = CKPT_HDR + which * rx->nb;
+
+		p = rx->bm[which].bits + (off - start);
+		seg_end = start + rx->nb;
+	} else {
+		p = rx->tail + (off - CKPT_HDR - 2 * rx->nb);
+		seg_end = rx->total;
+	}
+	if (*n > seg_end - off)
+		*n = seg_end - off;
+	return p;
+}
+
+int rlog_rx_put(struct rlog_rx *rx, size_t off, const uint8_t *data,
+		size_t n)
+{
+	if (!rx->total || off != rx->got || n > rx->total - rx->got)
+		return -EINVAL;
+	while (n) {
+		size_t k = n, crc_k;
+		uint8_t *p = rx_place(rx, off, &k);
+
+		memcpy(p, data, k);
+		crc_k = off + k <= rx->total - 4 ? k :
+			off < rx->total - 4 ? rx->total - 4 - off : 0;
+		rx->crc = crc32c(rx->crc, p, crc_k);
+		off += k;
+		data += k;
+		n -= k;
+	}
+	rx->got = off;
+	return 0;
+}
+
+/* Non-canonical bits past nbits (only in the last 32-bit word). */
+static bool tail_bits_set(const struct bitmap *b)
+{
+	for (uint64_t i = b->nbits; i < (uint64_t)b->nbytes * 8; i++)
+		if ((b->bits[i / 8] >> (i % 8)) & 1)
+			return true;
+	return false;
+}
+
+int rlog_rx_finish(struct rlog_rx *rx, struct rlog **out)
+{
+	/* The rx is spent from here: the replica takes the bitmaps. */
+	struct bitmap bm[2] = { rx->bm[0], rx->bm[1] };
+	struct rlog *l = NULL;
+	struct dec d;
+	int r = 0;
+
+	memset(rx->bm, 0, sizeof(rx->bm));
+	if (!bm[0].bits || !bm[1].bits)
+		r = -EINVAL;
+	else if (!rx->total || rx->got != rx->total ||
+		 rx->crc != get_crc(rx->tail + rx->tail_len - 4))
+		r = -EBADMSG;
+	if (!r)
+		r = check_head(rx->head, rx->total, &rx->p);
+	if (!r && (tail_bits_set(&bm[0]) || tail_bits_set(&bm[1])))
+		r = -EBADMSG;
+	if (!r && !(l = calloc(1, sizeof(*l))))
+		r = -ENOMEM;
+	if (r < 0) {
+		bitmap_free(&bm[0]);
+		bitmap_free(&bm[1]);
+		return r;
+	}
+	l->p = rx->p;
+	l->clean = bm[0];
+	l->sync = bm[1];
+	d = (struct dec){ rx->tail, 0, rx->tail_len - 4, 0 };
+	return decode_rest(&d, l, out);
+}
+
+void rlog_rx_free(struct rlog_rx *rx)
+{
+	if (!rx)
+		return;
+	bitmap_free(&rx->bm[0]);
+	bitmap_free(&rx->bm[1]);
+	free(rx->tail);
+	free(rx);
 }

@@ -231,6 +231,28 @@ const uint8_t *rlog_snap_peek(const struct rlog_snap *s, size_t off,
 void rlog_snap_end(struct rlog_snap *s);
 
 /*
+ * A checkpoint received in place: rlog_rx_new() allocates and writes the
+ * bitmaps of geometry p (and room for tail_room bytes of marks and queues
+ * beyond an empty log's), before anything arrives; rlog_rx_start() with
+ * the image's length; rlog_rx_put() the bytes in order (-EINVAL out of
+ * order or past the end); rlog_rx_finish() checks everything as
+ * rlog_deserialize() does and returns the replica, which takes the
+ * bitmaps: the rx is spent then, whatever the result (-EBADMSG, -EINVAL
+ * for another geometry, -ENOMEM); only rlog_rx_free() is left.  Before
+ * that, rlog_rx_start() may begin anew.
+ */
+struct rlog_rx;
+int rlog_rx_new(const struct rlog_params *p, size_t tail_room,
+		struct rlog_rx **out);
+/* Bytes the rx holds (what it can receive without growing). */
+size_t rlog_rx_bytes(const struct rlog_rx *rx);
+int rlog_rx_start(struct rlog_rx *rx, size_t total);
+int rlog_rx_put(struct rlog_rx *rx, size_t off, const uint8_t *data,
+		size_t n);
+int rlog_rx_finish(struct rlog_rx *rx, struct rlog **out);
+void rlog_rx_free(struct rlog_rx *rx);
+
+/*
  * Human dump for cmirrorctl/SIGUSR1: counts, marks per node, slots,
  * priority, ranges of out-of-sync and dirty regions (at most `max_ranges`
  * of each).  Returns bytes written (snprintf semantics).

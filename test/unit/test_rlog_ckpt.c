@@ -110,6 +110,40 @@ static void reseal(uint8_t *b, size_t len)
 	put_le(b + len - 4, crc32c(0, b, len - 4), 4);
 }
 
+/*
+ * Both decoders: the whole buffer (rlog_deserialize) and in place in
+ * pieces (rlog_rx): the same verdict and, when accepted, the same state.
+ */
+static int decode(const uint8_t *b, size_t n, const struct rlog_params *p,
+		  struct rlog **out)
+{
+	size_t step = n > (1u << 20) ? 65536 + 3 : 5;
+	struct rlog *c = NULL, *c2 = NULL;
+	struct rlog_rx *rx;
+	int r = rlog_deserialize(b, n, p, &c), r2;
+
+	assert_int_equal(rlog_rx_new(p, 0, &rx), 0);
+	r2 = rlog_rx_start(rx, n);
+	for (size_t off = 0; !r2 && off < n; off += step)
+		r2 = rlog_rx_put(rx, off, b + off, n - off < step ? n - off
+								   : step);
+	if (!r2)
+		r2 = rlog_rx_finish(rx, &c2);
+	rlog_rx_free(rx);
+	if (r != r2)
+		fail_msg("rlog_deserialize %d, rlog_rx %d", r, r2);
+	if (r) {
+		assert_null(c);
+		assert_null(c2);
+		return r;
+	}
+	assert_same_state(c, c2);
+	assert_int_equal(rlog_digest(c), rlog_digest(c2));
+	rlog_free(c2);
+	*out = c;
+	return 0;
+}
+
 static void test_rlog_ckpt_round_trip(void **state)
 {
 	struct rlog *l = make_state(), *c = NULL;
@@ -120,7 +154,7 @@ static void test_rlog_ckpt_round_trip(void **state)
 	assert_memory_equal(b, "CMCK", 4);
 	assert_int_equal(b[4], 1);		/* version, little-endian */
 	assert_int_equal(b[8], n & 0xff);	/* total length */
-	assert_int_equal(rlog_deserialize(b, n, &l->p, &c), 0);
+	assert_int_equal(decode(b, n, &l->p, &c), 0);
 	assert_same_state(l, c);
 	assert_string_equal(c->p.dev, "7:2");
 	assert_int_equal(c->p.region_count, 100);
@@ -173,7 +207,7 @@ static void test_rlog_ckpt_fresh_log_round_trip(void **state)
 
 	assert_non_null(l);
 	assert_int_equal(rlog_serialize(l, &b, &n), 0);
-	assert_int_equal(rlog_deserialize(b, n, &p, &c), 0);
+	assert_int_equal(decode(b, n, &p, &c), 0);
 	assert_same_state(l, c);
 	assert_int_equal(c->sync_count, 125);
 	free(b);
@@ -262,14 +296,14 @@ static void test_rlog_ckpt_rejects_every_byte_corruption(void **state)
 		for (unsigned v = 1; v < 256; v++) {
 			c = NULL;
 			b[i] = (uint8_t)(orig ^ v);
-			if (rlog_deserialize(b, n, &l->p, &c) != -EBADMSG)
+			if (decode(b, n, &l->p, &c) != -EBADMSG)
 				fail_msg("byte %zu ^ 0x%02x accepted", i, v);
 			assert_null(c);
 		}
 		b[i] = orig;
 	}
 	c = NULL;
-	assert_int_equal(rlog_deserialize(b, n, &l->p, &c), 0);
+	assert_int_equal(decode(b, n, &l->p, &c), 0);
 	rlog_free(c);
 	free(b);
 	rlog_free(l);
@@ -288,20 +322,20 @@ static void test_rlog_ckpt_rejects_truncation_and_extension(void **state)
 
 		assert_non_null(t);
 		memcpy(t, b, k);
-		if (rlog_deserialize(t, k, &l->p, &c) != -EBADMSG)
+		if (decode(t, k, &l->p, &c) != -EBADMSG)
 			fail_msg("truncation to %zu accepted", k);
 		free(t);
 	}
 	/* Truncated and re-sealed: the length field still catches it. */
 	memcpy(b + n - 12, b + n - 4, 4);
 	reseal(b, n - 8);
-	assert_int_equal(rlog_deserialize(b, n - 8, &l->p, &c), -EBADMSG);
+	assert_int_equal(decode(b, n - 8, &l->p, &c), -EBADMSG);
 	free(b);
 	assert_int_equal(rlog_serialize(l, &b, &n), 0);
 	big = calloc(1, n + 4);
 	assert_non_null(big);
 	memcpy(big, b, n);
-	assert_int_equal(rlog_deserialize(big, n + 1, &l->p, &c), -EBADMSG);
+	assert_int_equal(decode(big, n + 1, &l->p, &c), -EBADMSG);
 	assert_null(c);
 	free(big);
 	free(b);
@@ -317,14 +351,14 @@ static void test_rlog_ckpt_geometry_mismatch(void **state)
 
 	assert_int_equal(rlog_serialize(l, &b, &n), 0);
 	p = params("800 clustered-disk 7:2 16");	/* region size */
-	assert_int_equal(rlog_deserialize(b, n, &p, &c), -EINVAL);
+	assert_int_equal(decode(b, n, &p, &c), -EINVAL);
 	p = params("808 clustered-disk 7:2 8");		/* region count */
-	assert_int_equal(rlog_deserialize(b, n, &p, &c), -EINVAL);
+	assert_int_equal(decode(b, n, &p, &c), -EINVAL);
 	p = params("800 clustered-core 8");		/* kind */
-	assert_int_equal(rlog_deserialize(b, n, &p, &c), -EINVAL);
+	assert_int_equal(decode(b, n, &p, &c), -EINVAL);
 	/* Same geometry, other words: fine, and the caller's params win. */
 	p = params("800 clustered-disk 7:3 8 nosync");
-	assert_int_equal(rlog_deserialize(b, n, &p, &c), 0);
+	assert_int_equal(decode(b, n, &p, &c), 0);
 	assert_string_equal(c->p.dev, "7:3");
 	rlog_free(c);
 	free(b);
@@ -358,7 +392,7 @@ static int tamper(size_t off, uint64_t v, int bytes)
 	assert_int_equal(n, O_FLAGS + 8);
 	put_le(b + off, v, bytes);
 	reseal(b, n);
-	r = rlog_deserialize(b, n, &l->p, &c);
+	r = decode(b, n, &l->p, &c);
 	if (r == 0)
 		rlog_free(c);
 	else
@@ -439,14 +473,14 @@ static void test_rlog_ckpt_large_round_trip(void **state)
 	l->sync_search = 1;	/* first out-of-sync region */
 	assert_int_equal(rlog_serialize(l, &b, &n), 0);
 	assert_true(n > 4u << 20);
-	assert_int_equal(rlog_deserialize(b, n, &p, &c), 0);
+	assert_int_equal(decode(b, n, &p, &c), 0);
 	assert_same_state(l, c);
 	assert_int_equal(rlog_digest(c), rlog_digest(l));
 	/* The CRC covers the bitmaps too. */
 	b[HDR + (2u << 20) + 77] ^= 0x10;
 	rlog_free(c);
 	c = NULL;
-	assert_int_equal(rlog_deserialize(b, n, &p, &c), -EBADMSG);
+	assert_int_equal(decode(b, n, &p, &c), -EBADMSG);
 	free(b);
 	rlog_free(l);
 }
@@ -553,6 +587,54 @@ static void test_rlog_ckpt_snap_small_log(void **state)
 	rlog_free(l);
 }
 
+/* The in-place receiver's own rules: order, bounds, completeness, reuse,
+ * a tail larger than the room asked for, and spent after finishing. */
+static void test_rlog_ckpt_rx_protocol(void **state)
+{
+	struct rlog *l = make_state(), *c = NULL;
+	struct rlog_rx *rx;
+	uint8_t *b;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rlog_serialize(l, &b, &n), 0);
+	assert_int_equal(rlog_rx_new(&l->p, 0, &rx), 0);
+	/* make_state's marks and queues are more than an empty log's tail. */
+	assert_true(rlog_rx_bytes(rx) < n);
+	assert_int_equal(rlog_rx_put(rx, 0, b, 1), -EINVAL);	/* no start */
+	assert_int_equal(rlog_rx_start(rx, HDR), -EBADMSG);	/* too short */
+	assert_int_equal(rlog_rx_start(rx, n), 0);
+	assert_true(rlog_rx_bytes(rx) >= n);			/* grew */
+	assert_int_equal(rlog_rx_put(rx, 1, b + 1, 1), -EINVAL);	/* gap */
+	assert_int_equal(rlog_rx_put(rx, 0, b, n + 1), -EINVAL);	/* past */
+	assert_int_equal(rlog_rx_put(rx, 0, b, n - 1), 0);
+	assert_int_equal(rlog_rx_put(rx, 0, b, 1), -EINVAL);	/* again */
+	/* Begin anew (another snapshot's first chunk) and complete it. */
+	assert_int_equal(rlog_rx_start(rx, n), 0);
+	assert_int_equal(rlog_rx_put(rx, 0, b, n), 0);
+	assert_int_equal(rlog_rx_finish(rx, &c), 0);
+	assert_same_state(l, c);
+	/* The replica owns the bitmaps now: the rx is spent. */
+	assert_int_equal(rlog_rx_start(rx, n), -EINVAL);
+	assert_int_equal(rlog_rx_finish(rx, &c), -EINVAL);
+	rlog_rx_free(rx);
+	rlog_free(c);
+
+	/* Incomplete: rejected, and spent too. */
+	assert_int_equal(rlog_rx_new(&l->p, 4096, &rx), 0);
+	assert_true(rlog_rx_bytes(rx) >= n);
+	assert_int_equal(rlog_rx_start(rx, n), 0);
+	assert_int_equal(rlog_rx_put(rx, 0, b, n - 4), 0);
+	c = NULL;
+	assert_int_equal(rlog_rx_finish(rx, &c), -EBADMSG);
+	assert_null(c);
+	assert_int_equal(rlog_rx_start(rx, n), -EINVAL);
+	rlog_rx_free(rx);
+	assert_int_equal(rlog_rx_new(NULL, 0, &rx), -EINVAL);
+	free(b);
+	rlog_free(l);
+}
+
 static void test_rlog_ckpt_dump_content(void **state)
 {
 	struct rlog *l = make_state();
@@ -607,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_rlog_ckpt_large_round_trip),
 		cmocka_unit_test(test_rlog_ckpt_snap_is_frozen_serialization),
 		cmocka_unit_test(test_rlog_ckpt_snap_small_log),
+		cmocka_unit_test(test_rlog_ckpt_rx_protocol),
 		cmocka_unit_test(test_rlog_ckpt_dump_content),
 		cmocka_unit_test(test_rlog_ckpt_dump_snprintf_semantics),
 	};
