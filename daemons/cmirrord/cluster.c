@@ -188,7 +188,7 @@ static void apply_actions(struct group *g, const struct csync_actions *a,
 	if (a->init_fresh && !g->dead) {
 		int r = g->ops->init_fresh(g->core);
 
-		cluster_io_release_reserve(g);	/* no checkpoint comes */
+		cluster_xfer_release_reserve(g);	/* no checkpoint comes */
 		if (r < 0)
 			log_err("%s: initialising the first replica: %s",
 				g->name, strerror(-r));
@@ -196,9 +196,9 @@ static void apply_actions(struct group *g, const struct csync_actions *a,
 			 "initialised it", g->name);
 	}
 	if (a->send_merge_in && !g->dead)
-		cluster_io_start_snapshot(g, WIRE_KIND_MERGE_IN);
+		cluster_xfer_start_snapshot(g, WIRE_KIND_MERGE_IN);
 	if (a->send_ckpt && !g->dead)
-		cluster_io_start_snapshot(g, WIRE_KIND_CKPT);
+		cluster_xfer_start_snapshot(g, WIRE_KIND_CKPT);
 	if (a->synced && !g->dead)
 		g->ops->synced(g->core);
 	if (a->rejoin) {
@@ -369,7 +369,7 @@ static int connect_group(struct group *g)
 		disconnect(g);
 		return r;
 	}
-	cluster_io_reserve(g);
+	cluster_xfer_reserve(g);
 	e = cpg_join(g->h, &g->cpgname);
 	if (e != CS_OK) {
 		disconnect(g);

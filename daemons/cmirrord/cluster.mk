@@ -2,6 +2,7 @@
 # Corosync 3 transport (CPG groups, sync protocol, quorum) and the wire codec.
 lib_libcmirror_a_SOURCES += lib/wire.c lib/wire_stream.c
 cmirrord_SOURCES += daemons/cmirrord/cluster.c daemons/cmirrord/cluster_io.c \
+	daemons/cmirrord/cluster_xfer.c \
 	daemons/cmirrord/cluster_stable.c daemons/cmirrord/cluster_stream.c \
 	daemons/cmirrord/cluster_vtab.c \
 	daemons/cmirrord/cluster_sync.c daemons/cmirrord/quorum.c
@@ -45,6 +46,7 @@ endif
 check_PROGRAMS += cpg-smoke
 cpg_smoke_SOURCES = test/integ/cpg_smoke.c daemons/cmirrord/cluster.c \
 	daemons/cmirrord/cluster_io.c daemons/cmirrord/cluster_sync.c \
+	daemons/cmirrord/cluster_xfer.c \
 	daemons/cmirrord/cluster_stable.c daemons/cmirrord/cluster_stream.c \
 	daemons/cmirrord/cluster_vtab.c \
 	daemons/cmirrord/quorum.c daemons/cmirrord/loop.c \

@@ -232,11 +232,6 @@ void cluster_io_congested(struct cluster *cl);
 void cluster_io_drop_out(struct group *g);
 void cluster_io_deliver(struct group *g, uint32_t nodeid, const uint8_t *msg,
 			size_t len);
-int cluster_io_start_snapshot(struct group *g, uint16_t kind);
-/* Before joining: reserve (and touch) the checkpoint's expected size;
- * released once the replica is installed or initialised, or on reset. */
-void cluster_io_reserve(struct group *g);
-void cluster_io_release_reserve(struct group *g);
 /* At a confchg: drop partial checkpoints (and MERGE_INs whose sender
  * left), our unsent checkpoint, and, if `queue`, the joiner queue. */
 void cluster_io_confchg(struct group *g, bool queue);
@@ -246,6 +241,29 @@ void cluster_io_free_all(struct group *g);
 void cluster_opq_init(struct cl_opq *q);
 void cluster_opq_clear(struct cl_opq *q);
 void cluster_opq_push(struct cl_opq *q, struct cl_op *op);
+struct cl_op *cluster_opq_pop(struct cl_opq *q);
+/* 1 sent (or queued in this iteration's bundle), 0 congested, -errno. */
+int cluster_io_mcast(struct group *g, const struct iovec *iov, unsigned n);
+void cluster_io_hdr(const struct group *g, struct wire_hdr *h, uint64_t view);
+/* One op in group order (the transport's ACKs are handled here). */
+void cluster_io_deliver_op(struct group *g, uint32_t origin, uint64_t tag,
+			   uint32_t type, const uint64_t *words,
+			   uint32_t nwords);
+
+/* cluster_xfer.c */
+/* Multicast a snapshot of the replica as CKPT or MERGE_IN chunks. */
+int cluster_xfer_start_snapshot(struct group *g, uint16_t kind);
+/* Send chunks of s within *budget; 1 finished, 0 not yet, -errno. */
+int cluster_xfer_send(struct group *g, struct cl_out_snap *s, int *budget);
+void cluster_xfer_free_snap(struct cl_out_snap **sp);
+void cluster_xfer_free_rx(struct cl_rx *rx);
+void cluster_xfer_recv_chunk(struct group *g, uint32_t nodeid,
+			     const uint8_t *msg, size_t len);
+/* Before joining: prepare (and touch) room for the checkpoint's expected
+ * size; released once the replica is installed or initialised, or on
+ * reset. */
+void cluster_xfer_reserve(struct group *g);
+void cluster_xfer_release_reserve(struct group *g);
 
 /* cluster_stable.c */
 /* Quorate with quorum = require, and (ring_check) confirmed for a ring
