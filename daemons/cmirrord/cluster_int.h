@@ -80,7 +80,10 @@ struct cl_rx {
 	uint32_t crc;
 	uint8_t *buf;		/* NULL: only following it (no need for it) */
 	uint64_t cap;		/* bytes allocated at buf */
-	bool failed;		/* allocation failed: cannot install */
+	struct group_rx *sink;	/* instead of buf: received in place */
+	uint32_t run_crc;	/* sink: CRC of the bytes so far */
+	bool failed;		/* cannot install: err, or no memory */
+	int err;
 };
 
 struct cluster;
@@ -121,6 +124,7 @@ struct group {
 	struct cl_rx *rx;
 	uint8_t *rx_reserve;	/* joiner: touched buffer for the checkpoint */
 	size_t rx_reserve_len;
+	struct group_rx *rx_sink;	/* joiner: or the core's own receiver */
 	uint64_t snap_seq;
 	struct cl_wait *waits;	/* our flagged ops, newest first */
 	uint64_t confchgs;	/* confchgs seen (epoch of a wait) */

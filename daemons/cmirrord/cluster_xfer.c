@@ -29,6 +29,8 @@ void cluster_xfer_free_snap(struct cl_out_snap **sp)
 
 void cluster_xfer_free_rx(struct cl_rx *rx)
 {
+	if (rx->sink)
+		rx->sink->close(rx->sink);
 	free(rx->buf);
 	free(rx);
 }
@@ -209,6 +211,9 @@ int cluster_xfer_start_snapshot(struct group *g, uint16_t kind)
 
 void cluster_xfer_release_reserve(struct group *g)
 {
+	if (g->rx_sink)
+		g->rx_sink->close(g->rx_sink);
+	g->rx_sink = NULL;
 	free(g->rx_reserve);
 	g->rx_reserve = NULL;
 	g->rx_reserve_len = 0;
@@ -220,6 +225,11 @@ void cluster_xfer_reserve(struct group *g)
 		   : 0;
 
 	cluster_xfer_release_reserve(g);
+	/* Whatever the size: every install takes the same path. */
+	if (g->ops->ckpt_rx_open && g->ops->ckpt_rx_open(g->core,
+							 &g->rx_sink) == 0)
+		return;
+	g->rx_sink = NULL;
 	if (n < CLUSTER_RESERVE_MIN || n > WIRE_CKPT_MAX)
 		return;
 	g->rx_reserve = malloc(n);
@@ -255,6 +265,8 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 	struct cl_rx *rx = rx_find(g, h->kind, sender);
 
 	if (c->offset == 0) {
+		struct group_rx *begun = NULL;
+
 		if (!rx) {
 			rx = calloc(1, sizeof(*rx));
 			if (!rx)
@@ -263,6 +275,7 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 			g->rx = rx;
 		}
 		free(rx->buf);
+		begun = rx->sink;
 		*rx = (struct cl_rx){ .next = rx->next, .kind = h->kind,
 				      .sender = sender, .id = h->view,
 				      .members = c->members,
@@ -270,7 +283,29 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 				      .crc = c->crc };
 		bool want = rx_wants_data(g, h->kind, sender, &c->members);
 
-		if (want && h->kind == WIRE_KIND_CKPT && g->rx_reserve &&
+		if (begun && !g->rx_sink)
+			g->rx_sink = begun;	/* it can start anew */
+		else if (begun)
+			begun->close(begun);
+		if (want && h->kind == WIRE_KIND_CKPT && g->rx_sink) {
+			int r = g->rx_sink->start(g->rx_sink, c->total);
+
+			if (r < 0) {
+				log_err("%s: checkpoint of %" PRIu64 " bytes "
+					"from node %u does not fit this log: %s",
+					g->name, c->total, sender,
+					strerror(-r));
+				rx->failed = true;
+				rx->err = r;
+				return rx;
+			}
+			log_info("%s: receiving a checkpoint of %" PRIu64
+				 " bytes into the replica prepared at the join "
+				 "(%zu bytes)", g->name, c->total,
+				 g->rx_sink->bytes);
+			rx->sink = g->rx_sink;
+			g->rx_sink = NULL;
+		} else if (want && h->kind == WIRE_KIND_CKPT && g->rx_reserve &&
 		    c->total <= g->rx_reserve_len) {
 			/* Our own geometry bounds it: no trust in `total`. */
 			log_info("%s: receiving a checkpoint of %" PRIu64
@@ -343,7 +378,9 @@ static void ckpt_complete(struct group *g, struct cl_rx *rx)
 	if (v != CSYNC_INSTALL)
 		return;
 	if (rx->failed)
-		r = -ENOMEM;
+		r = rx->err ? rx->err : -ENOMEM;
+	else if (rx->sink && rx->run_crc == rx->crc)
+		r = rx->sink->install(rx->sink);
 	else if (rx->buf && crc32c(0, rx->buf, rx->total) == rx->crc)
 		r = g->ops->install(g->core, rx->buf, rx->total);
 	else
@@ -406,8 +443,8 @@ static void merge_complete(struct group *g, struct cl_rx *rx)
 		 rx->sender);
 }
 
-void cluster_xfer_recv_chunk(struct group *g, uint32_t nodeid, const uint8_t *msg,
-		       size_t len)
+void cluster_xfer_recv_chunk(struct group *g, uint32_t nodeid,
+			     const uint8_t *msg, size_t len)
 {
 	struct wire_hdr h;
 	struct wire_ckpt c;
@@ -423,6 +460,14 @@ void cluster_xfer_recv_chunk(struct group *g, uint32_t nodeid, const uint8_t *ms
 	rx = rx_chunk(g, nodeid, &h, &c);
 	if (!rx)
 		return;
+	if (rx->sink && c.chunk && !rx->failed) {
+		r = rx->sink->put(rx->sink, c.offset, c.data, c.chunk);
+		rx->run_crc = crc32c(rx->run_crc, c.data, c.chunk);
+		if (r < 0) {
+			rx->failed = true;
+			rx->err = r;
+		}
+	}
 	if (rx->buf && c.chunk && c.offset + c.chunk > rx->cap) {
 		/* Chunks are contiguous (rx_chunk): the buffer holds
 		 * rx_capacity(got) bytes; grow it for this chunk.  realloc,

@@ -74,6 +74,23 @@ struct group_snap {
 	void (*close)(struct group_snap *s);
 };
 
+/*
+ * A checkpoint received in place, laid out as the replica it becomes and
+ * its memory written before the join, so that installing it needs no
+ * second copy.  The transport gives it the image's bytes in order.
+ */
+struct group_rx {
+	size_t bytes;		/* held now (grows if an image needs more) */
+	/* A new image of `total` bytes (again from 0 if one was begun). */
+	int (*start)(struct group_rx *r, size_t total);
+	int (*put)(struct group_rx *r, size_t off, const uint8_t *p,
+		   size_t n);
+	/* Check it and replace the replica, as install() does; the rx is
+	 * spent after this, whatever the result. */
+	int (*install)(struct group_rx *r);
+	void (*close)(struct group_rx *r);
+};
+
 struct group_core_ops {
 	/* Apply one op in group order (every synced member, origin included). */
 	void (*deliver)(void *ctx, uint32_t origin, uint64_t tag, uint32_t type,
@@ -108,6 +125,9 @@ struct group_core_ops {
 	 * (0: unknown).  A joiner reserves and touches that much before it
 	 * joins, so that receiving does not stall on page faults. */
 	size_t (*ckpt_size_hint)(void *ctx);
+	/* Optional, preferred to that reserve: a receiver for the coming
+	 * checkpoint (0 or -errno: then the reserve is used). */
+	int (*ckpt_rx_open)(void *ctx, struct group_rx **out);
 	/* The transport left the group to join it again: ops submitted so
 	 * far may never be delivered here, nor stable() called for them.
 	 * No deliver() until synced() again; the core submits anew. */

@@ -730,6 +730,7 @@ static const struct group_core_ops core_ops = {
 	.stable = core_stable,
 	.reset = core_reset,
 	.ckpt_size_hint = logs_core_ckpt_size_hint,
+	.ckpt_rx_open = logs_core_ckpt_rx_open,
 };
 
 /* Tables that were constructed but never resumed: the kernel frees its side

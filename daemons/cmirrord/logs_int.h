@@ -141,6 +141,7 @@ uint32_t logs_me(const struct logs *ls);
 size_t logs_core_ckpt_size_hint(void *ctx);
 int logs_core_snap_open(void *ctx, struct group_snap **out);
 int logs_core_install(void *ctx, const uint8_t *buf, size_t len);
+int logs_core_ckpt_rx_open(void *ctx, struct group_rx **out);
 int logs_core_merge(void *ctx, const uint8_t *buf, size_t len);
 int logs_core_init_fresh(void *ctx);
 void logs_core_node_lost(void *ctx, uint32_t node);

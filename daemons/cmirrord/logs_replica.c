@@ -69,6 +69,20 @@ int logs_core_snap_open(void *ctx, struct group_snap **out)
 	return 0;
 }
 
+/* A checked checkpoint becomes the replica. */
+static void adopt(struct mlog *m, struct rlog *rl)
+{
+	rlog_free(m->rl);
+	m->rl = rl;
+	/* The disk image is whatever the writer wrote: rewrite if we are. */
+	m->need_full_write = true;
+	/* Nothing delivered before the checkpoint concerns our commits. */
+	m->committed_gen = rl->generation;
+	log_info("%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64 "/%"
+		 PRIu64 " in sync", m->uuid, rl->generation, rl->sync_count,
+		 rl->p.region_count);
+}
+
 int logs_core_install(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct mlog *m = ctx;
@@ -80,15 +94,76 @@ int logs_core_install(void *ctx, const uint8_t *buf, size_t len)
 			len, strerror(-r));
 		return r;
 	}
-	rlog_free(m->rl);
-	m->rl = rl;
-	/* The disk image is whatever the writer wrote: rewrite if we are. */
-	m->need_full_write = true;
-	/* Nothing delivered before the checkpoint concerns our commits. */
-	m->committed_gen = rl->generation;
-	log_info("%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64 "/%"
-		 PRIu64 " in sync", m->uuid, rl->generation, rl->sync_count,
-		 rl->p.region_count);
+	adopt(m, rl);
+	return 0;
+}
+
+/* The joiner's receiver: the checkpoint lands in the bitmaps it keeps. */
+struct mlog_rx {
+	struct group_rx gr;
+	struct mlog *m;
+	struct rlog_rx *rx;
+};
+
+static int mlog_rx_start(struct group_rx *gr, size_t total)
+{
+	struct mlog_rx *x = (struct mlog_rx *)gr;
+	int r = rlog_rx_start(x->rx, total);
+
+	gr->bytes = rlog_rx_bytes(x->rx);
+	return r;
+}
+
+static int mlog_rx_put(struct group_rx *gr, size_t off, const uint8_t *p,
+		       size_t n)
+{
+	return rlog_rx_put(((struct mlog_rx *)gr)->rx, off, p, n);
+}
+
+static int mlog_rx_install(struct group_rx *gr)
+{
+	struct mlog_rx *x = (struct mlog_rx *)gr;
+	struct rlog *rl;
+	int r = rlog_rx_finish(x->rx, &rl);
+
+	if (r < 0) {
+		log_err("%s: rejected checkpoint: %s", x->m->uuid,
+			strerror(-r));
+		return r;
+	}
+	adopt(x->m, rl);
+	return 0;
+}
+
+static void mlog_rx_close(struct group_rx *gr)
+{
+	struct mlog_rx *x = (struct mlog_rx *)gr;
+
+	rlog_rx_free(x->rx);
+	free(x);
+}
+
+int logs_core_ckpt_rx_open(void *ctx, struct group_rx **out)
+{
+	struct mlog *m = ctx;
+	struct mlog_rx *x = calloc(1, sizeof(*x));
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	/* Room for the marks, slots and queues a busy log carries. */
+	r = rlog_rx_new(&m->p, 64 * 1024, &x->rx);
+	if (r < 0) {
+		free(x);
+		return r;
+	}
+	x->m = m;
+	x->gr.bytes = rlog_rx_bytes(x->rx);
+	x->gr.start = mlog_rx_start;
+	x->gr.put = mlog_rx_put;
+	x->gr.install = mlog_rx_install;
+	x->gr.close = mlog_rx_close;
+	*out = &x->gr;
 	return 0;
 }
 

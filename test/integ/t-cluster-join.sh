@@ -19,8 +19,9 @@
 #    chunks a sender sends per loop iteration (the sender's log shows its
 #    size and the chunk size), so node 2's writes delivered meanwhile
 #    change the bitmaps node 1 is still sending (copy-on-write); node 3
-#    receives it into the buffer it reserved before joining (its log says
-#    so, for that size), installs it at the first try (no checkpoint
+#    receives it in place, into the replica it prepared before joining
+#    (its log says so, for that size: no second copy at the install),
+#    installs it at the first try (no checkpoint
 #    rejected: a snapshot that let later writes through would fail the
 #    CRC), and the three replicas converge.
 # Exit: 0 pass, 1 fail, 77 skip.
@@ -140,9 +141,9 @@ chunk=$(sed -n 's/.*checkpoint chunks of \([0-9][0-9]*\) bytes.*/\1/p' "$f" | ta
 [ "$bytes" -gt $((16 * chunk)) ] ||
 	c_die "big: checkpoint of $bytes bytes fits 16 chunks of ${chunk:-?} bytes"
 h_log "big: node $from sent checkpoint $id of $bytes bytes in chunks of <= $chunk bytes (>= $(((bytes + chunk - 1) / chunk)) chunks)"
-grep -qF "${C_UUID[big]}: receiving a checkpoint of $bytes bytes into the" \
+grep -qF "${C_UUID[big]}: receiving a checkpoint of $bytes bytes into the replica prepared" \
 	"$(h_node_dir 3)/log/cmirrord.log" ||
-	c_die "big: node 3 did not receive the checkpoint into its reserved buffer"
+	c_die "big: node 3 did not receive the checkpoint into its prepared replica"
 if grep -E "CRC mismatch|rejected checkpoint|cannot install checkpoint" \
 	"$(h_node_dir 3)/log/cmirrord.log"; then
 	c_die "node 3 rejected a checkpoint"
