@@ -225,13 +225,12 @@ void cluster_xfer_reserve(struct group *g)
 		   : 0;
 
 	cluster_xfer_release_reserve(g);
-	/* Whatever the size: every install takes the same path. */
+	if (n < CLUSTER_RESERVE_MIN || n > WIRE_CKPT_MAX)
+		return;
 	if (g->ops->ckpt_rx_open && g->ops->ckpt_rx_open(g->core,
 							 &g->rx_sink) == 0)
 		return;
 	g->rx_sink = NULL;
-	if (n < CLUSTER_RESERVE_MIN || n > WIRE_CKPT_MAX)
-		return;
 	g->rx_reserve = malloc(n);
 	if (!g->rx_reserve)
 		return;		/* then the buffer grows as chunks arrive */

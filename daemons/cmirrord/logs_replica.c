@@ -151,8 +151,10 @@ int logs_core_ckpt_rx_open(void *ctx, struct group_rx **out)
 
 	if (!x)
 		return -ENOMEM;
-	/* Room for the marks, slots and queues a busy log carries. */
-	r = rlog_rx_new(&m->p, 64 * 1024, &x->rx);
+	/* No room beyond an idle log's tail: a busy log's marks and queues
+	 * grow it at the first chunk (small next to the bitmaps), and a
+	 * thousand logs joining at once do not each hold 64 KiB. */
+	r = rlog_rx_new(&m->p, 0, &x->rx);
 	if (r < 0) {
 		free(x);
 		return r;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -365,6 +366,21 @@ int main(int argc, char **argv)
 			    .sfd = -1 };
 	int r, code;
 
+	/*
+	 * glibc raises its mmap threshold to the size of any mmapped block
+	 * that is freed (up to 32 MiB); from then on the ~1 MiB buffers libqb
+	 * allocates for each CPG connection (one per log) come from the heap
+	 * and count in full, so a log's RSS depended on the order of earlier
+	 * frees (64 small logs: 37 or 75 MiB for the same code with another
+	 * struct layout).  A fixed threshold keeps them mapped on their own
+	 * and untouched (16 MiB); the stream's 256 KiB bundles stay below it.
+	 * Fixing it also fixes the trim threshold at 128 KiB, and the heap
+	 * then shrank and regrew for every bundle of a checkpoint (141 brk
+	 * calls for one 32 MiB transfer, fresh pages each time): keep a few
+	 * MiB at the top instead.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 	r = options_load(argc, argv, &d.o);
 	if (r == 1)
 		return CMIRRORD_EXIT_OK;
