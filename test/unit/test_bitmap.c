@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <cmocka.h>
 
 #include "cmirror/bitmap.h"
@@ -266,23 +265,14 @@ static void test_bitmap_and_or_equal_dup(void **state)
 	bitmap_free(&d);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* 2^27 bits (16 MiB): scans must be word-wise to finish quickly. */
-static void test_bitmap_large_scan_is_fast(void **state)
+/* 2^27 bits (16 MiB), the largest log the bench uses: the word-wise scans
+ * find the last bit.  (How fast is for bench/, not for a test.) */
+static void test_bitmap_large_scan(void **state)
 {
 	const uint64_t n = UINT64_C(1) << 27;
 	struct bitmap b;
-	double t0;
 
 	assert_int_equal(bitmap_init(&b, n, true), 0);
-	t0 = now();
 	assert_int_equal(bitmap_count(&b), n);
 	assert_int_equal(bitmap_next_zero(&b, 0), n);
 	bitmap_clear(&b, n - 1);
@@ -291,8 +281,6 @@ static void test_bitmap_large_scan_is_fast(void **state)
 	bitmap_set(&b, n - 2);
 	assert_int_equal(bitmap_next_set(&b, 0), n - 2);
 	assert_int_equal(bitmap_count(&b), 1);
-	/* Generous bound (valgrind is ~50x slower); bit-wise would be far over. */
-	assert_true(now() - t0 < 20.0);
 	bitmap_free(&b);
 }
 
@@ -477,7 +465,7 @@ int main(void)
 		cmocka_unit_test(test_bitmap_resize_grow_shrink),
 		cmocka_unit_test(test_bitmap_trim_clears_tail),
 		cmocka_unit_test(test_bitmap_and_or_equal_dup),
-		cmocka_unit_test(test_bitmap_large_scan_is_fast),
+		cmocka_unit_test(test_bitmap_large_scan),
 		cmocka_unit_test(test_bitmap_cow_view_survives_every_change),
 		cmocka_unit_test(test_bitmap_cow_no_change_saves_nothing),
 		cmocka_unit_test(test_bitmap_cow_two_views),
