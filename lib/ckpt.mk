@@ -4,7 +4,7 @@
 lib_libcmirror_a_SOURCES += lib/bitmap.c lib/rlog_ctr.c lib/rlog_ckpt.c \
 	lib/rlog_dump.c lib/crc32c.c
 noinst_HEADERS += include/cmirror/crc32c.h
-EXTRA_DIST += test/fuzz/fuzz_ckpt.c test/fuzz/corpus/ckpt \
+EXTRA_DIST += test/fuzz/fuzz_ckpt.c test/fuzz/corpus/ckpt test/fuzz/regress/ckpt \
 	test/fuzz/gen_ckpt_seeds.c
 
 if HAVE_CMOCKA

@@ -238,7 +238,9 @@ void rlog_snap_end(struct rlog_snap *s);
  * order or past the end); rlog_rx_finish() checks everything as
  * rlog_deserialize() does and returns the replica, which takes the
  * bitmaps: the rx is spent then, whatever the result (-EBADMSG, -EINVAL
- * for another geometry, -ENOMEM); only rlog_rx_free() is left.  Before
+ * for another geometry, -ENOMEM); only rlog_rx_free() is left.  A length
+ * that cannot be an image of p's geometry fails rlog_rx_start() with
+ * -EBADMSG (rlog_deserialize() may say -EINVAL for it).  Before
  * that, rlog_rx_start() may begin anew.
  */
 struct rlog_rx;
