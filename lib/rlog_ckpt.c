@@ -416,6 +416,16 @@ static int check_header(struct dec *d, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* Bits past nbits (only in the last 32-bit word) would break "equal
+ * state, equal bytes". */
+static bool tail_bits_set(const struct bitmap *b)
+{
+	for (uint64_t i = b->nbits; i < (uint64_t)b->nbytes * 8; i++)
+		if ((b->bits[i / 8] >> (i % 8)) & 1)
+			return true;
+	return false;
+}
+
 /* One bitmap: exact size from the geometry, tail bits past nbits zero. */
 static void get_bitmap(struct dec *d, struct bitmap *b, uint64_t nbits)
 {
@@ -436,13 +446,8 @@ static void get_bitmap(struct dec *d, struct bitmap *b, uint64_t nbits)
 	if (nb)
 		memcpy(b->bits, d->p + d->pos, nb);
 	d->pos += nb;
-	/* Non-canonical tail bits would break "equal state, equal bytes";
-	 * they can only be in the last 32-bit word. */
-	if (nbits % 32) {
-		bitmap_trim(b);
-		if (memcmp(b->bits + nb - 4, d->p + d->pos - 4, 4))
-			fail(d, -EBADMSG);
-	}
+	if (tail_bits_set(b))
+		fail(d, -EBADMSG);
 }
 
 static void get_marks(struct dec *d, struct rlog *l)
@@ -720,15 +725,6 @@ int rlog_rx_put(struct rlog_rx *rx, size_t off, const uint8_t *data,
 	}
 	rx->got = off;
 	return 0;
-}
-
-/* Non-canonical bits past nbits (only in the last 32-bit word). */
-static bool tail_bits_set(const struct bitmap *b)
-{
-	for (uint64_t i = b->nbits; i < (uint64_t)b->nbytes * 8; i++)
-		if ((b->bits[i / 8] >> (i % 8)) & 1)
-			return true;
-	return false;
 }
 
 int rlog_rx_finish(struct rlog_rx *rx, struct rlog **out)
