@@ -233,6 +233,25 @@ struct rlog_snap {
 	uint8_t tail[];
 };
 
+/*
+ * Where byte off (< len) of an image with nb-byte bitmaps lies: part 0
+ * header, 1 clean bitmap, 2 sync bitmap, 3 the rest; *rel is its offset
+ * in that part.  Returns the bytes from off to the end of the part.
+ */
+static size_t image_part(size_t nb, size_t len, size_t off, int *part,
+			 size_t *rel)
+{
+	const size_t start[5] = { 0, CKPT_HDR, CKPT_HDR + nb,
+				  CKPT_HDR + 2 * nb, len };
+	int i = 3;
+
+	while (off < start[i])
+		i--;
+	*part = i;
+	*rel = off - start[i];
+	return start[i + 1] - off;
+}
+
 static void put_crc(uint8_t *p, uint32_t crc)
 {
 	for (int i = 0; i < 4; i++)
@@ -302,30 +321,19 @@ uint32_t rlog_snap_crc(const struct rlog_snap *s)
 const uint8_t *rlog_snap_peek(const struct rlog_snap *s, size_t off,
 			      size_t *n)
 {
-	size_t avail;
+	size_t rel, avail;
+	int part;
 
 	if (off >= s->len || !*n)
 		return NULL;
-	if (off < CKPT_HDR) {
-		avail = CKPT_HDR - off;
-		if (*n > avail)
-			*n = avail;
-		return s->head + off;
-	}
-	off -= CKPT_HDR;
-	if (off < 2 * s->nb) {
-		size_t which = off >= s->nb;
-
-		avail = (which + 1) * s->nb - off;
-		if (*n > avail)
-			*n = avail;
-		return bitmap_cow_peek(s->bm[which], off - which * s->nb, n);
-	}
-	off -= 2 * s->nb;
-	avail = s->tail_len - off;
+	avail = image_part(s->nb, s->len, off, &part, &rel);
 	if (*n > avail)
 		*n = avail;
-	return s->tail + off;
+	if (part == 0)
+		return s->head + rel;
+	if (part == 3)
+		return s->tail + rel;
+	return bitmap_cow_peek(s->bm[part - 1], rel, n);
 }
 
 void rlog_snap_end(struct rlog_snap *s)
@@ -685,25 +693,16 @@ int rlog_rx_start(struct rlog_rx *rx, size_t total)
 /* Where image byte off goes, and how many bytes fit there. */
 static uint8_t *rx_place(struct rlog_rx *rx, size_t off, size_t *n)
 {
-	size_t seg_end;
-	uint8_t *p;
+	int part;
+	size_t rel, avail = image_part(rx->nb, rx->total, off, &part, &rel);
 
-	if (off < CKPT_HDR) {
-		p = rx->head + off;
-		seg_end = CKPT_HDR;
-	} else if (off < CKPT_HDR + 2 * rx->nb) {
-		size_t which = off - CKPT_HDR >= rx->nb;
-		size_t start = CKPT_HDR + which * rx->nb;
-
-		p = rx->bm[which].bits + (off - start);
-		seg_end = start + rx->nb;
-	} else {
-		p = rx->tail + (off - CKPT_HDR - 2 * rx->nb);
-		seg_end = rx->total;
-	}
-	if (*n > seg_end - off)
-		*n = seg_end - off;
-	return p;
+	if (*n > avail)
+		*n = avail;
+	if (part == 0)
+		return rx->head + rel;
+	if (part == 3)
+		return rx->tail + rel;
+	return rx->bm[part - 1].bits + rel;
 }
 
 int rlog_rx_put(struct rlog_rx *rx, size_t off, const uint8_t *data,
