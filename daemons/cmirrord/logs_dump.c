@@ -336,8 +336,8 @@ int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 	bool first = true;
 
 	outf(&o, json ? "{\"requests\":{" :
-	     "%-22s %10s %8s %10s %10s %10s\n", "request", "count", "errors",
-	     "p50_us<=", "p99_us<=", "max_us");
+	     "%-22s %10s %8s %10s %10s %10s %10s\n", "request", "count",
+	     "errors", "p50_us<=", "p99_us<=", "mean_us", "max_us");
 	for (uint32_t t = 1; t <= ULOG_NR_TYPES; t++) {
 		const struct type_stats *st = &ls->stats[t];
 
@@ -346,15 +346,18 @@ int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 		if (json)
 			outf(&o, "%s\"%s\":{\"count\":%" PRIu64
 			     ",\"errors\":%" PRIu64 ",\"p50_us\":%" PRIu64
-			     ",\"p99_us\":%" PRIu64 ",\"max_us\":%" PRIu64 "}",
+			     ",\"p99_us\":%" PRIu64 ",\"mean_us\":%" PRIu64
+			     ",\"max_us\":%" PRIu64 "}",
 			     first ? "" : ",", ulog_type_name(t), st->count,
 			     st->errors, percentile_us(st, 50),
-			     percentile_us(st, 99), st->lat_us_max);
+			     percentile_us(st, 99), st->lat_us_sum / st->count,
+			     st->lat_us_max);
 		else
 			outf(&o, "%-22s %10" PRIu64 " %8" PRIu64 " %10" PRIu64
-			     " %10" PRIu64 " %10" PRIu64 "\n", ulog_type_name(t),
-			     st->count, st->errors, percentile_us(st, 50),
-			     percentile_us(st, 99), st->lat_us_max);
+			     " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+			     ulog_type_name(t), st->count, st->errors,
+			     percentile_us(st, 50), percentile_us(st, 99),
+			     st->lat_us_sum / st->count, st->lat_us_max);
 		first = false;
 	}
 	if (json)
