@@ -11,7 +11,7 @@
  * Joins NAME, waits until K members are present, then each member sends N
  * messages of BYTES with at most W of its own in flight (W = 1 measures the
  * round trip: multicast -> own agreed delivery).  Prints one line:
- *   cpgbench: mode=self size=.. window=.. senders=.. msgs=.. p50_us=.. p99_us=.. msgs_per_s=..
+ *   cpgbench: mode=self size=.. window=.. senders=.. msgs=.. p50_us=.. p99_us=.. mean_us=.. msgs_per_s=..
  * msgs_per_s counts every message delivered to this member (all senders).
  *
  * --ack measures the stable round trip, the raw-CPG cost of what cmirrord
@@ -30,10 +30,10 @@
  * DONE once its own messages are all acknowledged and leaves once every
  * current member's DONE has been delivered, so nobody stops acknowledging
  * while someone still waits.  Prints
- *   cpgbench: mode=ack size=.. window=.. senders=.. msgs=.. p50_us=.. p99_us=.. msgs_per_s=.. acks_sent=..
+ *   cpgbench: mode=ack size=.. window=.. senders=.. msgs=.. p50_us=.. p99_us=.. mean_us=.. msgs_per_s=.. acks_sent=..
  * where msgs_per_s counts the data messages (not ACKs) of all senders
  * delivered here, from the first one to the last data delivery or own
- * completion, and p50/p99 are "-" for a member that sent nothing.
+ * completion, and p50/p99/mean are "-" for a member that sent nothing.
  *
  * Bulk mode is the baseline of a checkpoint: the sender waits for a second
  * member, then streams BYTES in C-byte messages as fast as corosync takes
@@ -42,6 +42,7 @@
  * cmirrord's RESUME waits for) and from the first chunk to the last:
  *   cpgbulk: role=.. bytes=.. chunk=.. join_to_last_us=.. first_to_last_us=..
  */
+#define _GNU_SOURCE	/* ppoll */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -78,9 +79,39 @@ struct bench {
 	bool ack, err;
 	unsigned stable;	/* own messages acknowledged by everyone */
 	uint64_t acks_sent;
+	/* --think-us: a pause before each next message */
+	uint64_t think_us, next_at;
 };
 
 static struct bench B;
+
+/* A message of ours completed at t: the next one waits a uniformly random
+ * 0..think_us, so that sends fall at any point of the token's rotation
+ * (back to back, they fall where the completion put them). */
+static void think_after(uint64_t t)
+{
+	if (B.think_us)
+		B.next_at = t + (uint64_t)random() % (B.think_us + 1);
+}
+
+static bool think_over(void)
+{
+	return !B.think_us || now_us() >= B.next_at;
+}
+
+/* poll() on fd for at most max_ms, less if a pause ends sooner. */
+static int wait_fd(int fd, int max_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t t = now_us(), us = (uint64_t)max_ms * 1000u;
+	struct timespec ts;
+
+	if (B.think_us && B.next_at > t && B.next_at - t < us)
+		us = B.next_at - t;
+	ts.tv_sec = (time_t)(us / 1000000u);
+	ts.tv_nsec = (long)(us % 1000000u) * 1000;
+	return ppoll(&p, 1, &ts, NULL) > 0 ? 1 : 0;
+}
 
 static void ack_deliver(uint32_t nodeid, uint32_t pid, const void *msg,
 			size_t len, uint64_t t);
@@ -119,6 +150,7 @@ static void deliver_cb(cpg_handle_t h, const struct cpg_name *g,
 			B.lat[B.own_delivered] = t - sent_at;
 		B.own_delivered++;
 		B.inflight--;
+		think_after(t);
 	}
 }
 
@@ -130,6 +162,15 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *g,
 	B.members = (unsigned)nm;
 	if (B.ack)
 		ack_confchg(m, nm);
+}
+
+static uint64_t mean_u64(const uint64_t *a, unsigned n)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		sum += a[i];
+	return n ? sum / n : 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -189,6 +230,7 @@ static void ack_complete(uint64_t t)
 		B.lat[B.stable] = t - B.lat[B.stable];	/* was the send time */
 		B.stable++;
 	}
+	think_after(t);
 	B.t_last = t;
 }
 
@@ -334,7 +376,8 @@ static int ack_send_data(cpg_handle_t h)
 	uint64_t t;
 	int r;
 
-	while (B.sent < B.count && B.sent - B.stable < B.window) {
+	while (B.sent < B.count && B.sent - B.stable < B.window &&
+	       think_over()) {
 		t = now_us();
 		hdr[0] = AK_DATA;
 		hdr[1] = B.sent + 1;
@@ -373,7 +416,6 @@ static int ack_main(cpg_handle_t h, int fd, uint64_t deadline)
 	cs_error_t e;
 
 	while (!ack_all_done()) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		bool pending = false;
 
 		if (B.err)
@@ -398,7 +440,7 @@ static int ack_main(cpg_handle_t h, int fd, uint64_t deadline)
 			pending |= B.stable >= B.count && !done_sent;
 		}
 		/* pending: corosync said try again, retry soon */
-		if (poll(&p, 1, pending ? 1 : 100) > 0) {
+		if (wait_fd(fd, pending ? 1 : 100)) {
 			e = cpg_dispatch(h, CS_DISPATCH_ALL);
 			if (e != CS_OK) {
 				fprintf(stderr, "cpg-bench: cpg_dispatch: "
@@ -412,12 +454,14 @@ static int ack_main(cpg_handle_t h, int fd, uint64_t deadline)
 	if (B.count) {
 		qsort(B.lat, B.count, sizeof(*B.lat), cmp_u64);
 		printf("cpgbench: mode=ack size=%u window=%u senders=%u msgs=%u"
-		       " p50_us=%" PRIu64 " p99_us=%" PRIu64, B.size, B.window,
-		       B.senders, B.count, B.lat[B.count / 2],
-		       B.lat[(uint64_t)B.count * 99 / 100]);
+		       " p50_us=%" PRIu64 " p99_us=%" PRIu64 " mean_us=%" PRIu64,
+		       B.size, B.window, B.senders, B.count, B.lat[B.count / 2],
+		       B.lat[(uint64_t)B.count * 99 / 100],
+		       mean_u64(B.lat, B.count));
 	} else {
 		printf("cpgbench: mode=ack size=%u window=%u senders=%u msgs=0"
-		       " p50_us=- p99_us=-", B.size, B.window, B.senders);
+		       " p50_us=- p99_us=- mean_us=-", B.size, B.window,
+		       B.senders);
 	}
 	printf(" msgs_per_s=%.0f acks_sent=%" PRIu64 "\n",
 	       B.t_last > B.t_first ? (double)B.total_delivered * 1e6 /
@@ -432,7 +476,7 @@ static int try_send(cpg_handle_t h)
 	uint64_t t;
 	cs_error_t e;
 
-	while (B.sent < B.count && B.inflight < B.window) {
+	while (B.sent < B.count && B.inflight < B.window && think_over()) {
 		t = now_us();
 		memcpy(B.buf, &t, 8);
 		iov.iov_base = B.buf;
@@ -531,7 +575,8 @@ int main(int argc, char **argv)
 		{ "size", 1, 0, 's' }, { "senders", 1, 0, 'k' },
 		{ "window", 1, 0, 'w' }, { "timeout-s", 1, 0, 't' },
 		{ "bulk", 1, 0, 'b' }, { "chunk", 1, 0, 'c' },
-		{ "role", 1, 0, 'r' }, { "ack", 0, 0, 'a' }, { 0, 0, 0, 0 } };
+		{ "role", 1, 0, 'r' }, { "ack", 0, 0, 'a' },
+		{ "think-us", 1, 0, 'T' }, { 0, 0, 0, 0 } };
 	cpg_callbacks_t cb = { .cpg_deliver_fn = deliver_cb,
 			       .cpg_confchg_fn = confchg_cb };
 	struct cpg_name name;
@@ -547,7 +592,7 @@ int main(int argc, char **argv)
 	B.senders = 1;
 	B.window = 1;
 	while (r == 0 &&
-	       (c = getopt_long(argc, argv, "g:n:s:k:w:t:b:c:r:a", lo, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, "g:n:s:k:w:t:b:c:r:aT:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'g': group = optarg; break;
 		case 'n': r = num("count", optarg, 0, 100000000, &v); B.count = (unsigned)v; break;
@@ -558,6 +603,7 @@ int main(int argc, char **argv)
 		case 't': r = num("timeout-s", optarg, 1, 86400, &v); timeout_s = (unsigned)v; break;
 		case 'b': r = num("bulk", optarg, 1, UINT64_C(1) << 40, &B.bulk); break;
 		case 'a': B.ack = true; break;
+		case 'T': r = num("think-us", optarg, 0, 10000000, &B.think_us); break;
 		case 'r':
 			sender = !strcmp(optarg, "send");
 			if (!sender && strcmp(optarg, "recv"))
@@ -586,6 +632,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: see the comment at the top of cpg_bench.c\n");
 		return 2;
 	}
+	srandom((unsigned)(now_us() ^ (uint64_t)getpid()));
 	B.lat = calloc(B.count ? B.count : 1, sizeof(*B.lat));
 	B.buf = calloc(1, B.size);
 	if (!B.lat || !B.buf)
@@ -616,8 +663,6 @@ int main(int argc, char **argv)
 	}
 	while (B.total_delivered < B.expect_total ||
 	       B.own_delivered < B.count) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
 		if (now_us() > deadline) {
 			fprintf(stderr, "cpg-bench: timeout (%" PRIu64
 				" of %" PRIu64 " delivered)\n",
@@ -626,16 +671,17 @@ int main(int argc, char **argv)
 		}
 		if (B.members >= B.senders && try_send(h) < 0)
 			return 5;
-		if (poll(&p, 1, 100) > 0 &&
+		if (wait_fd(fd, 100) &&
 		    cpg_dispatch(h, CS_DISPATCH_ALL) != CS_OK)
 			return 5;
 	}
 	qsort(B.lat, B.count, sizeof(*B.lat), cmp_u64);
 	printf("cpgbench: mode=self size=%u window=%u senders=%u msgs=%u p50_us=%" PRIu64
-	       " p99_us=%" PRIu64 " msgs_per_s=%.0f\n", B.size, B.window,
-	       B.senders, B.count, B.lat[B.count / 2],
+	       " p99_us=%" PRIu64 " mean_us=%" PRIu64 " msgs_per_s=%.0f\n",
+	       B.size, B.window, B.senders, B.count, B.lat[B.count / 2],
 	       B.lat[(B.count * 99) / 100 < B.count ? (B.count * 99) / 100
 						     : B.count - 1],
+	       mean_u64(B.lat, B.count),
 	       B.t_last > B.t_first ? (double)B.total_delivered * 1e6 /
 				      (double)(B.t_last - B.t_first) : 0.0);
 	/* Let the others finish before leaving, or their counts stall. */

@@ -14,6 +14,8 @@
 #   BENCH_SECONDS   length of one throughput run [3]
 #   BENCH_IDLE_LOGS idle logs for the scale figure [1000]
 #   BENCH_BIG_REGIONS regions of the checkpoint/memory log [134217728]
+#   BENCH_THINK_US  longest random pause before each send of the
+#                   random-arrival latency rows [1000]
 #   H_CMIRRORD_ARGS options for every cmirrord (e.g. --shared-stream=no)
 # The whole run takes about 5-7 minutes on 2 (shared) cores.
 #
@@ -33,7 +35,10 @@
 #     one member) and on 3 nodes (every node drives the same logs); IN_SYNC
 #     reads/s (answered locally); the non-integrated write path (ulog-load
 #     markwrite: MARK_REGION, empty FLUSH, CLEAR_REGION, empty FLUSH), mark
-#     then flush latency of 1 log on 1 and on 3 nodes.
+#     then flush latency of 1 log on 1 and on 3 nodes; mark+flush latency
+#     with random arrivals (a random pause before each write cycle, and
+#     before each raw message: both sides send at any point of the token's
+#     rotation) on 1 and 3 nodes.
 #  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs; a 2^27-region log:
 #     RSS per region on the node that created it and on the node that
 #     installed its checkpoint; checkpoint time (the joiner's RESUME, which
@@ -50,6 +55,7 @@ top_builddir=$BUILDDIR
 export top_srcdir top_builddir
 OUT=$BUILDDIR/bench
 SECS=${BENCH_SECONDS:-3}
+THINK_US=${BENCH_THINK_US:-1000}
 IDLE_LOGS=${BENCH_IDLE_LOGS:-1000}
 BIG_REGIONS=${BENCH_BIG_REGIONS:-134217728}
 REGION_SECTORS=1024
@@ -127,7 +133,8 @@ raw_k() {
 }
 # write_k K PREFIX NLOGS [MODE [SECONDS]]: NLOGS logs up on nodes 1..K, then
 # the write load (ulog-load MODE, default write, for SECONDS, default
-# $SECS) on all K at once; sets W_RPS (sum over nodes), W_P50/W_P99 (node 1).
+# $SECS, plus the options in WK_ARGS) on all K at once; sets W_RPS (sum over
+# nodes), W_P50/W_P99 (node 1).
 write_k() {
 	local k=$1 pre=$2 n=$3 mode=${4:-write} secs=${5:-$SECS} i pids='' line
 	for i in $(seq "$k"); do
@@ -135,8 +142,9 @@ write_k() {
 	done
 	settle 1
 	for i in $(seq "$k"); do
+		# shellcheck disable=SC2086
 		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" --seconds "$secs" \
-			"$mode" >"$OUT/w.$i" 2>&1 &
+			${WK_ARGS:-} "$mode" >"$OUT/w.$i" 2>&1 &
 		pids="$pids $!"
 	done
 	# shellcheck disable=SC2086
@@ -227,6 +235,33 @@ MW1_P50=$(field p50_us "$line"); MW1_P99=$(field p99_us "$line")
 b_log "mark then flush (non-integrated): 1 log on 3 nodes"
 write_k 3 m3-1 1 markwrite "$MW_SECS" || exit 1
 MW3_P50=$W_P50; MW3_P99=$W_P99
+
+# Random arrivals.  Back to back, each side's next send falls where its own
+# completion puts it in the token's rotation: the raw side multicasts at
+# once, the daemon only after a round through the load generator, and that
+# phase alone favours one side or the other by up to a rotation (on 1 node
+# the raw side waits longer, on 3 nodes the daemon).  With a random pause of
+# 0..THINK_US before each raw message and each write cycle, sends fall at any
+# point of the rotation, as independent writes do.  The pause is not timed.
+b_log "random arrivals (pause 0..$THINK_US us): raw CPG"
+line=$(h_exec 1 "$CPGB" --group rawthink1 --size $OPS_MSG --window 1 \
+	--count 1000 --senders 1 --think-us "$THINK_US") || exit 1
+rec "raw think senders=1 $line"
+RT1_P50=$(field p50_us "$line"); RT1_P99=$(field p99_us "$line")
+line=$(raw_k 3 rawthink3 1 500 --think-us "$THINK_US") || exit 1
+rec "raw think senders=3 $line"
+RT3_P50=$(field p50_us "$line"); RT3_P99=$(field p99_us "$line")
+line=$(raw_k 3 rawthinkack3 1 500 --ack --think-us "$THINK_US") || exit 1
+rec "raw stable think senders=3 $line"
+RTS_P50=$(field p50_us "$line"); RTS_P99=$(field p99_us "$line")
+b_log "random arrivals: 1 log on node 1, 1 log on 3 nodes"
+settle 1
+line=$(uload 1 --prefix w1-1 --logs 1 --ctr "$CTR" --seconds "$SECS" \
+	--think-us "$THINK_US" write) || exit 1
+rec "cmirrord think nodes=1 $line"
+T1_P50=$(field p50_us "$line"); T1_P99=$(field p99_us "$line")
+WK_ARGS="--think-us $THINK_US" write_k 3 t3-1 1 || exit 1
+T3_P50=$W_P50; T3_P99=$W_P99
 
 b_log "IN_SYNC reads: 64 logs x 4 in flight on node 1"
 line=$(uload 1 --prefix w1-64 --logs 64 --ctr "$CTR" --seconds "$SECS" \
@@ -340,6 +375,12 @@ REPORT=$OUT/report.md
 	row "mark+flush p99 us (1 log, 3 nodes) vs RTT 3 senders" "${D[3,1,p99]}" "${RAW[3,1,p99]}" "<=" 1.5
 	row "mark+flush p50 us (1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "${D[3,1,p50]}" "$RAWS_P50" "" ""
 	row "mark+flush p99 us (1 log, 3 nodes) vs raw stable RTT (mcast + acks of all members), 3 senders" "${D[3,1,p99]}" "$RAWS_P99" "" ""
+	row "mark+flush p50 us (1 log, 1 node), random arrivals, vs RTT w=1 with the same pauses" "$T1_P50" "$RT1_P50" "<=" 1.2
+	row "mark+flush p99 us (1 log, 1 node), random arrivals, vs RTT w=1 with the same pauses" "$T1_P99" "$RT1_P99" "<=" 1.5
+	row "mark+flush p50 us (1 log, 3 nodes), random arrivals, vs RTT 3 senders with the same pauses" "$T3_P50" "$RT3_P50" "<=" 1.2
+	row "mark+flush p99 us (1 log, 3 nodes), random arrivals, vs RTT 3 senders with the same pauses" "$T3_P99" "$RT3_P99" "<=" 1.5
+	row "mark+flush p50 us (1 log, 3 nodes), random arrivals, vs raw stable RTT, 3 senders, same pauses" "$T3_P50" "$RTS_P50" "" ""
+	row "mark+flush p99 us (1 log, 3 nodes), random arrivals, vs raw stable RTT, 3 senders, same pauses" "$T3_P99" "$RTS_P99" "" ""
 	row "mark then flush p50 us (non-integrated, 1 log, 1 node) vs RTT w=1" "$MW1_P50" "${RAW[1,1,p50]}" "" ""
 	row "mark then flush p99 us (non-integrated, 1 log, 1 node) vs RTT w=1" "$MW1_P99" "${RAW[1,1,p99]}" "" ""
 	row "mark then flush p50 us (non-integrated, 1 log, 3 nodes) vs RTT 3 senders" "$MW3_P50" "${RAW[3,1,p50]}" "" ""
@@ -393,6 +434,10 @@ if command -v gnuplot >/dev/null 2>&1; then
 		echo "\"raw stable RTT 3 senders\" $RAWS_P50 $RAWS_P99"
 		echo "\"mark+flush 1 log 3 nodes\" ${D[3,1,p50]} ${D[3,1,p99]}"
 		echo "\"mark+flush 64 logs 1 node\" ${D[1,64,p50]} ${D[1,64,p99]}"
+		echo "\"raw CPG 1 sender, random arrivals\" $RT1_P50 $RT1_P99"
+		echo "\"mark+flush 1 log 1 node, random arrivals\" $T1_P50 $T1_P99"
+		echo "\"raw stable RTT 3 senders, random arrivals\" $RTS_P50 $RTS_P99"
+		echo "\"mark+flush 1 log 3 nodes, random arrivals\" $T3_P50 $T3_P99"
 		echo "\"raw CPG w=64 1 sender\" ${RAW[1,64,p50]} ${RAW[1,64,p99]}"
 	} >"$dat"
 	gnuplot <<EOF || b_log "gnuplot failed (plot skipped)"

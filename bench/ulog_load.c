@@ -8,7 +8,7 @@
  * processes - is what gets measured.
  *
  *   ulog-load --socket PATH --logs N [--first I] [--prefix P] [--ctr CTR]
- *             [--seconds S] [--window W] [--regions R] MODE
+ *             [--seconds S] [--window W] [--regions R] [--think-us T] MODE
  *   MODE  up     CTR + RESUME every log (RESUME waits for the replica: a
  *                join, or a checkpoint when the group already has members)
  *         write  per log: FLUSH carrying one mark (integrated_flush), then
@@ -20,11 +20,14 @@
  *         read   per log: IN_SYNC, W requests in flight per log
  * Log i (first <= i < first + N) is uuid PREFIX-i, luid i + 1.  Prints:
  *   uload: mode=.. logs=.. reqs=.. secs=.. reqs_per_s=.. p50_us=.. p99_us=..
- *          max_us=.. retries=..
+ *          mean_us=.. max_us=.. retries=..
  * Latency is that of the mark-carrying FLUSH (write), from sending
  * MARK_REGION until the answer of the FLUSH after it (markwrite: what
  * delays the write), of IN_SYNC (read), of RESUME (up); reqs counts every
- * request of every mode.  Exit status 0, or 2 on an error or a timeout.
+ * request of every mode.  --think-us T: each write cycle (write, markwrite)
+ * starts after a uniformly random pause of 0..T us, not at once; the
+ * pause is not part of the latency.  Exit status 0, or 2 on an error or a
+ * timeout.
  */
 #include "config.h"
 
@@ -59,6 +62,7 @@ struct slot {
 	uint32_t type;		/* 0: idle */
 	uint64_t t0, region;
 	uint64_t retry_at;	/* != 0: resend the same request then */
+	uint64_t start_at;	/* != 0: --think-us, first send then */
 	uint64_t t_mark;	/* markwrite: when MARK_REGION was first sent */
 	bool cleared;		/* markwrite: the FLUSH follows the clear */
 	bool done;		/* up: RESUME answered */
@@ -75,7 +79,7 @@ struct load {
 	const char *sock, *prefix, *ctr;
 	enum mode mode;
 	unsigned nlogs, first, window, seconds;
-	uint64_t regions;
+	uint64_t regions, think_us;
 	int fd;
 	struct lg *logs;
 	unsigned inflight;
@@ -173,6 +177,14 @@ static int start(struct load *L, unsigned li, unsigned si, uint32_t type)
 		g->next_region = (g->next_region + 1) % L->regions;
 	}
 	L->inflight++;
+	/* A write cycle starts after a random pause: the daemon's multicast
+	 * then falls at any point of the token's rotation, as independent
+	 * writes do, not where the previous answer put it. */
+	if (L->think_us && (type == DM_ULOG_FLUSH ? L->mode == M_WRITE :
+			    type == DM_ULOG_MARK_REGION)) {
+		s->start_at = now_us() + (uint64_t)random() % (L->think_us + 1);
+		return 0;
+	}
 	return send_req(L, li, si);
 }
 
@@ -301,6 +313,12 @@ static int kick(struct load *L, unsigned *next_log)
 		for (unsigned si = 0; si < L->window; si++) {
 			struct slot *s = &L->logs[li].s[si];
 
+			if (s->type && s->start_at && s->start_at <= t) {
+				s->start_at = 0;
+				r = send_req(L, li, si);
+				if (r < 0)
+					return r;
+			}
 			if (s->type && s->retry_at && s->retry_at <= t) {
 				r = send_req(L, li, si);
 				if (r < 0)
@@ -331,6 +349,25 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How long to wait for replies: 1 ms (the retry granularity), less if a
+ * think pause ends sooner. */
+static struct timespec *wait_ts(const struct load *L, struct timespec *ts)
+{
+	uint64_t t = now_us(), us = 1000;
+
+	for (unsigned li = 0; L->think_us && li < L->nlogs; li++)
+		for (unsigned si = 0; si < L->window; si++) {
+			const struct slot *s = &L->logs[li].s[si];
+
+			if (s->type && s->start_at)
+				us = s->start_at <= t ? 0 :
+				     s->start_at - t < us ? s->start_at - t : us;
+		}
+	ts->tv_sec = 0;
+	ts->tv_nsec = (long)us * 1000;
+	return ts;
+}
+
 static int run(struct load *L)
 {
 	uint64_t deadline;
@@ -345,13 +382,14 @@ static int run(struct load *L)
 	r = kick(L, &next_log);
 	while (r == 0 && (L->inflight || next_log < L->nlogs)) {
 		struct pollfd p = { .fd = L->fd, .events = POLLIN };
+		struct timespec ts;
 
 		if (now_us() > deadline) {
 			fprintf(stderr, "ulog-load: timeout, %u in flight\n",
 				L->inflight);
 			return -ETIMEDOUT;
 		}
-		if (poll(&p, 1, 1) < 0 && errno != EINTR)
+		if (ppoll(&p, 1, wait_ts(L, &ts), NULL) < 0 && errno != EINTR)
 			return -errno;
 		/* Every reply queued now, but no recv() that finds nothing
 		 * once the socket is drained: this process shares the CPUs
@@ -396,7 +434,7 @@ static int parse(int argc, char **argv, struct load *L)
 		{ "first", 1, 0, 'i' }, { "prefix", 1, 0, 'p' },
 		{ "ctr", 1, 0, 'c' }, { "seconds", 1, 0, 't' },
 		{ "window", 1, 0, 'w' }, { "regions", 1, 0, 'r' },
-		{ 0, 0, 0, 0 } };
+		{ "think-us", 1, 0, 'T' }, { 0, 0, 0, 0 } };
 	uint64_t v;
 	int c, r = 0;
 
@@ -422,6 +460,7 @@ static int parse(int argc, char **argv, struct load *L)
 			L->window = (unsigned)v;
 			break;
 		case 'r': r = num("regions", optarg, 1, UINT64_MAX, &L->regions); break;
+		case 'T': r = num("think-us", optarg, 0, 10000000, &L->think_us); break;
 		default: r = -EINVAL; break;
 		}
 	}
@@ -451,9 +490,11 @@ int main(int argc, char **argv)
 	struct load L = { .prefix = "bench", .nlogs = 1, .window = 1,
 			  .seconds = 5, .regions = 8,
 			  .ctr = "8192 clustered-core 1024 nosync", .fd = -1 };
+	uint64_t lat_sum = 0;
 	double secs;
 	int r;
 
+	srandom((unsigned)(now_us() ^ (uint64_t)getpid()));
 	if (parse(argc, argv, &L) < 0)
 		return 2;
 	L.logs = calloc(L.nlogs, sizeof(*L.logs));
@@ -480,14 +521,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	secs = (double)(L.t_end - L.t_start) / 1e6;
+	for (size_t i = 0; i < L.nlat; i++)
+		lat_sum += L.lat[i];
 	if (L.nlat)
 		qsort(L.lat, L.nlat, sizeof(*L.lat), cmp_u32);
 	printf("uload: mode=%s logs=%u window=%u reqs=%" PRIu64
-	       " secs=%.3f reqs_per_s=%.0f p50_us=%u p99_us=%u max_us=%u"
+	       " secs=%.3f reqs_per_s=%.0f p50_us=%u p99_us=%u mean_us=%" PRIu64
+	       " max_us=%u"
 	       " retries=%" PRIu64 "\n", argv[argc - 1], L.nlogs, L.window,
 	       L.reqs, secs, secs > 0 ? (double)L.reqs / secs : 0.0,
 	       L.nlat ? L.lat[(L.nlat - 1) / 2] : 0,
 	       L.nlat ? L.lat[(L.nlat * 99 + 99) / 100 - 1] : 0,
+	       L.nlat ? lat_sum / L.nlat : 0,
 	       L.nlat ? L.lat[L.nlat - 1] : 0, L.retries);
 	free(L.logs);
 	free(L.lat);
