@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The daemon's single poll loop: registered fds, monotonic timers and
+ * The daemon's single loop: registered fds, monotonic timers and
  * before-sleep hooks.  Callbacks never block; retries re-arm a timer.
  */
 #ifndef CMIRRORD_LOOP_H
@@ -12,16 +12,18 @@
 struct loop;
 struct loop_timer;
 
-/* `events` is a poll() mask (POLLIN, POLLOUT, POLLERR, POLLHUP). */
+/* `events` is a poll() mask (POLLIN, POLLOUT, POLLERR, POLLHUP), mapped to
+ * epoll; loop_add_fd() passes on epoll_ctl's error (-EBADF: a closed fd). */
 typedef void (*loop_fd_cb)(struct loop *lp, int fd, short revents, void *ctx);
 typedef void (*loop_timer_cb)(struct loop *lp, struct loop_timer *t, void *ctx);
-/* Runs once per iteration, after all ready callbacks, before poll(). */
+/* Runs once per iteration, after all ready callbacks, before the wait. */
 typedef void (*loop_hook_cb)(struct loop *lp, void *ctx);
 
 int loop_new(struct loop **out);
 void loop_free(struct loop *lp);
 
-/* 0 or -EEXIST/-ENOMEM.  `name` is kept for dumps (static string). */
+/* 0 or -EEXIST/-ENOMEM/-errno of epoll_ctl.  `name` is kept for dumps
+ * (static string). */
 int loop_add_fd(struct loop *lp, int fd, short events, loop_fd_cb cb,
 		void *ctx, const char *name);
 int loop_set_events(struct loop *lp, int fd, short events);
@@ -39,7 +41,7 @@ void loop_timer_rearm(struct loop *lp, struct loop_timer *t, uint64_t delay_ms);
 int loop_add_hook(struct loop *lp, loop_hook_cb cb, void *ctx);
 void loop_del_hook(struct loop *lp, loop_hook_cb cb, void *ctx);
 
-/* Run until loop_stop(); returns 0, or -errno if poll() fails. */
+/* Run until loop_stop(); returns 0, or -errno if epoll_wait() fails. */
 int loop_run(struct loop *lp);
 void loop_stop(struct loop *lp);
 /* Ask for one more iteration without sleeping (work was queued). */

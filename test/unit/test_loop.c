@@ -302,7 +302,7 @@ static void test_loop_rearm_zero_next_iteration(void **state)
 
 struct adder {
 	struct rec *r;
-	int fds[2], fds2[2];
+	int fds[2], fds2[2], filler[40];
 	int first, second;
 };
 
@@ -324,11 +324,16 @@ static void first_cb(struct loop *lp, int fd, short revents, void *ctx)
 	loop_del_fd(lp, fd);
 	assert_int_equal(loop_add_fd(lp, a->fds2[0], POLLIN, second_cb, a,
 				     "second"), 0);
-	for (int i = 0; i < 40; i++)
-		assert_int_equal(loop_add_fd(lp, 1000 + i, 0, second_cb, a,
-					     "filler"), 0);
-	for (int i = 0; i < 40; i++)
-		assert_int_equal(loop_del_fd(lp, 1000 + i), 0);
+	for (int i = 0; i < 40; i++) {
+		a->filler[i] = dup(a->fds2[1]);
+		assert_true(a->filler[i] >= 0);
+		assert_int_equal(loop_add_fd(lp, a->filler[i], 0, second_cb,
+					     a, "filler"), 0);
+	}
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(loop_del_fd(lp, a->filler[i]), 0);
+		close(a->filler[i]);
+	}
 }
 
 static void test_loop_add_fd_during_dispatch(void **state)
@@ -351,6 +356,91 @@ static void test_loop_add_fd_during_dispatch(void **state)
 	}
 }
 
+/* Both fds are ready in one iteration; whichever runs first removes the
+ * other, whose event, already fetched, must not reach its callback. */
+struct pair {
+	int a[2], b[2];
+	int calls;
+};
+
+static void remove_other_cb(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct pair *p = ctx;
+
+	p->calls++;
+	assert_int_equal(loop_del_fd(lp, fd == p->a[0] ? p->b[0] : p->a[0]),
+			 0);
+	assert_int_equal(loop_del_fd(lp, fd), 0);
+	loop_stop(lp);
+}
+
+static void test_loop_removed_ready_fd_skipped(void **state)
+{
+	struct rec *r = *state;
+	struct pair p = { .calls = 0 };
+
+	assert_int_equal(pipe(p.a), 0);
+	assert_int_equal(pipe(p.b), 0);
+	assert_int_equal(loop_add_fd(r->lp, p.a[0], POLLIN, remove_other_cb,
+				     &p, "a"), 0);
+	assert_int_equal(loop_add_fd(r->lp, p.b[0], POLLIN, remove_other_cb,
+				     &p, "b"), 0);
+	assert_int_equal(write(p.a[1], "x", 1), 1);
+	assert_int_equal(write(p.b[1], "x", 1), 1);
+	assert_int_equal(loop_run(r->lp), 0);
+	assert_int_equal(p.calls, 1);
+	for (int i = 0; i < 2; i++) {
+		close(p.a[i]);
+		close(p.b[i]);
+	}
+}
+
+/* Many registered fds, one ready: only its callback runs; a closed fd is
+ * refused with the kernel's reason. */
+#define MANY 300
+
+struct many {
+	int rd[MANY], wr[MANY];
+	int calls, which;
+};
+
+static void many_cb(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct many *m = ctx;
+
+	m->calls++;
+	m->which = fd;
+	loop_stop(lp);
+}
+
+static void test_loop_many_fds_one_ready(void **state)
+{
+	struct rec *r = *state;
+	struct many *m = calloc(1, sizeof(*m));
+	int fds[2];
+
+	assert_non_null(m);
+	for (int i = 0; i < MANY; i++) {
+		assert_int_equal(pipe(fds), 0);
+		m->rd[i] = fds[0];
+		m->wr[i] = fds[1];
+		assert_int_equal(loop_add_fd(r->lp, m->rd[i], POLLIN, many_cb,
+					     m, "many"), 0);
+	}
+	assert_int_equal(write(m->wr[MANY / 2], "x", 1), 1);
+	assert_int_equal(loop_run(r->lp), 0);
+	assert_int_equal(m->calls, 1);
+	assert_int_equal(m->which, m->rd[MANY / 2]);
+	for (int i = 0; i < MANY; i++) {
+		assert_int_equal(loop_del_fd(r->lp, m->rd[i]), 0);
+		close(m->rd[i]);
+		close(m->wr[i]);
+	}
+	assert_int_equal(loop_add_fd(r->lp, m->rd[0], POLLIN, many_cb, m,
+				     "closed"), -EBADF);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +453,8 @@ int main(void)
 		T(test_loop_wake_skips_sleep),
 		T(test_loop_rearm_zero_next_iteration),
 		T(test_loop_add_fd_during_dispatch),
+		T(test_loop_removed_ready_fd_skipped),
+		T(test_loop_many_fds_one_ready),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
