@@ -313,13 +313,9 @@ static int kick(struct load *L, unsigned *next_log)
 		for (unsigned si = 0; si < L->window; si++) {
 			struct slot *s = &L->logs[li].s[si];
 
-			if (s->type && s->start_at && s->start_at <= t) {
+			if (s->type && ((s->start_at && s->start_at <= t) ||
+					(s->retry_at && s->retry_at <= t))) {
 				s->start_at = 0;
-				r = send_req(L, li, si);
-				if (r < 0)
-					return r;
-			}
-			if (s->type && s->retry_at && s->retry_at <= t) {
 				r = send_req(L, li, si);
 				if (r < 0)
 					return r;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The poll loop.  One iteration: epoll_wait(), fd callbacks, expired
+ * The loop.  One iteration: epoll_wait(), fd callbacks, expired
  * timers, before-sleep hooks, then the next wait with the nearest timer as
  * timeout (0 when loop_wake() was called).
  *
@@ -31,7 +31,6 @@
 
 struct loop_fd {
 	int fd;
-	short events;
 	bool dead;
 	loop_fd_cb cb;
 	void *ctx;
@@ -189,8 +188,7 @@ int loop_add_fd(struct loop *lp, int fd, short events, loop_fd_cb cb,
 	f = malloc(sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	*f = (struct loop_fd){ .fd = fd, .events = events, .cb = cb,
-			       .ctx = ctx, .name = name };
+	*f = (struct loop_fd){ .fd = fd, .cb = cb, .ctx = ctx, .name = name };
 	ev.data.ptr = f;
 	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int e = errno;
@@ -212,7 +210,6 @@ int loop_set_events(struct loop *lp, int fd, short events)
 	ev.data.ptr = f;
 	if (epoll_ctl(lp->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
 		return -errno;
-	f->events = events;
 	return 0;
 }
 
