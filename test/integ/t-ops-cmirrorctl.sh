@@ -222,6 +222,15 @@ for i in 1 2 3; do
 		! grep -q "^MARK_REGION " <<<"$t" || c_die "node $i: MARK_REGION in stats text: $t"
 	else
 		grep -qE "^MARK_REGION +$c +0 " <<<"$t" || c_die "node $i: stats text has no MARK_REGION $c: $t"
+		# The mean: at most the maximum, and the sum it stands for
+		# (mean x count, less than count lost to rounding) reaches it.
+		m=$(jq -r '.requests.MARK_REGION.mean_us' <<<"$a")
+		mx=$(jq -r '.requests.MARK_REGION.max_us' <<<"$a")
+		if ! [[ $m =~ ^[0-9]+$ ]] || [ "$m" -gt "$mx" ] || [ $(((m + 1) * c)) -le "$mx" ]; then
+			c_die "node $i: MARK_REGION mean_us $m with max $mx over $c"
+		fi
+		grep -qE "^MARK_REGION +$c +0 +[0-9]+ +[0-9]+ +$m +$mx\$" <<<"$t" ||
+			c_die "node $i: stats text MARK_REGION mean/max not $m/$mx: $t"
 	fi
 	grep -qx "group ops submitted $(jq -r .ops_submitted <<<"$a")  delivered $(jq -r .ops_delivered <<<"$a")  held for sync [0-9]*" <<<"$t" ||
 		c_die "node $i: stats text group ops: $t"
