@@ -47,6 +47,7 @@ else
 	SAN_INTEG=('t-solo-*' 't-badframes' 't-cluster-basic' 't-cluster-crash'
 		't-cluster-join' 't-cluster-partition' 't-cluster-quorum'
 		't-cluster-marks' 't-cluster-batching' 't-cluster-restart' 't-cluster-slot' 't-cluster-writer'
+		't-cluster-writer-frozen'
 		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control' 't-demo'
 		't-ops-config' 't-ops-install' 't-cluster-random' 't-cluster-stream'
 		't-cluster-pergroup' 't-cluster-mixed' 't-cluster-mixed-first')

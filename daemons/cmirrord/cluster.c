@@ -201,10 +201,8 @@ static void apply_actions(struct group *g, const struct csync_actions *a,
 		cluster_xfer_start_snapshot(g, WIRE_KIND_CKPT);
 	if (a->synced && !g->dead)
 		g->ops->synced(g->core);
-	if (a->rejoin) {
-		g->want_rejoin = true;
-		g->rejoin_why = "partition merge (unsynced)";
-	}
+	if (a->rejoin)
+		cluster_want_rejoin(g, "partition merge (unsynced)");
 }
 
 int cluster_event_of(const struct cluster *cl, struct cluster_cpg_event *ce,
@@ -288,8 +286,7 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *name,
 	if (!g || g->dead || g->want_rejoin)
 		return;
 	if (cluster_event_of(g->cl, &ce, ml, nm, ll, nl, jl, nj) < 0) {
-		g->want_rejoin = true;
-		g->rejoin_why = "our own membership ended";
+		cluster_want_rejoin(g, "our own membership ended");
 		return;
 	}
 	/* With the shared stream the log's membership is decided in the
@@ -585,8 +582,9 @@ static int cl_submit(struct group *g, uint64_t tag, uint32_t type,
 	*g->out.tail = op;
 	g->out.tail = &op->next;
 	g->out.len++;
+	cluster_io_want_flush(g);
 	if ((type & GROUP_OP_F_LAZY) && g->cl->o->clear_delay_ms)
-		return 0;	/* cluster_io_flush() sends it */
+		return 0;	/* sent with company, or when the lazy delay ends */
 	/* Sent by the before-sleep hook: one batch per loop iteration. */
 	g->out_urgent = true;
 	loop_wake(g->cl->lp);
@@ -612,8 +610,7 @@ static void hook_cb(struct loop *lp, void *ctx)
 {
 	struct cluster *cl = ctx;
 
-	for (struct group *g = cl->groups; g; g = g->next)
-		cluster_io_flush(g);
+	cluster_io_flush_queued(cl);
 	if (cl->shared)
 		cluster_stream_flush(cl);
 }
@@ -638,6 +635,13 @@ void cluster_groups_lost(struct cluster *cl, const char *why)
 			restart_group(g, why, true);
 }
 
+void cluster_want_rejoin(struct group *g, const char *why)
+{
+	g->want_rejoin = true;
+	g->rejoin_why = why;
+	g->cl->rejoin_pending = true;
+}
+
 void cluster_groups_after_dispatch(struct cluster *cl)
 {
 	while (cl->graveyard) {
@@ -646,10 +650,19 @@ void cluster_groups_after_dispatch(struct cluster *cl)
 		cl->graveyard = g->gnext;
 		free_group(g);
 	}
-	for (struct group *g = cl->groups; g; g = g->next)
-		if (g->want_rejoin && !g->in_dispatch)
+	/* Only after a rejoin was asked for: most dispatches ask none. */
+	if (!cl->rejoin_pending)
+		return;
+	cl->rejoin_pending = false;
+	for (struct group *g = cl->groups; g; g = g->next) {
+		if (!g->want_rejoin)
+			continue;
+		if (g->in_dispatch)
+			cl->rejoin_pending = true;	/* its fd_cb, or next time */
+		else
 			restart_group(g, g->rejoin_why ? g->rejoin_why : "?",
 				      false);
+	}
 }
 
 static void quorum_cb(void *ctx, bool quorate)

@@ -21,6 +21,7 @@
 #include "group.h"
 #include "loop.h"
 #include "options.h"
+#include "qlist.h"
 
 _Static_assert(GROUP_MAX_OP_WORDS == WIRE_MAX_OP_WORDS, "op words");
 _Static_assert(CLUSTER_MAX_MEMBERS == WIRE_MAX_MEMBERS, "members");
@@ -115,6 +116,7 @@ struct group {
 	struct csync sync;
 	bool told_quorum;
 
+	struct qlink flushq;	/* on cl->flushq: something to send */
 	struct cl_opq out;	/* submitted, not yet multicast */
 	bool out_urgent;	/* out holds an op that is not lazy */
 	bool lazy_due;		/* the lazy delay is over: send out */
@@ -153,6 +155,8 @@ struct cluster {
 	const struct cmirrord_opts *o;
 	struct group_transport t;
 	struct group *groups;
+	struct qlink *flushq;	/* groups with something to send */
+	bool rejoin_pending;	/* a group may want_rejoin */
 	struct quorum_mon *qm;
 	uint32_t node;		/* 0 until learnt from corosync */
 	uint32_t pid;
@@ -228,8 +232,16 @@ void cluster_stream_peers_check(struct group *g, const struct csync_event *ev);
  * g->st.pergroup_peers, logged while the log waits for them). */
 void cluster_stream_own_change(struct group *g, const struct csync_event *ev);
 
+/* cluster.c: leave and join g again after the dispatch (or the stream's)
+ * under way; why: a static string for the log. */
+void cluster_want_rejoin(struct group *g, const char *why);
+
 /* cluster_io.c */
-void cluster_io_flush(struct group *g);
+/* g has something to send (ops, acknowledgements, a snapshot): the
+ * before-sleep hook visits only such groups, until nothing is left. */
+void cluster_io_want_flush(struct group *g);
+/* The before-sleep hook's work: send what the queued groups hold. */
+void cluster_io_flush_queued(struct cluster *cl);
 /* CS_ERR_TRY_AGAIN: hold all sending until the retry timer. */
 void cluster_io_congested(struct cluster *cl);
 /* Drop the outgoing queue (rejoin, leave). */

@@ -206,7 +206,17 @@ void cluster_io_drop_out(struct group *g)
 	lazy_done(g);
 }
 
-void cluster_io_flush(struct group *g)
+static bool has_work(const struct group *g)
+{
+	return g->out.head || g->ckpt_out || g->merge_out || g->nacks;
+}
+
+void cluster_io_want_flush(struct group *g)
+{
+	qlist_add(&g->cl->flushq, &g->flushq);
+}
+
+static void flush_group(struct group *g)
 {
 	struct cluster *cl = g->cl;
 	int budget = CLUSTER_CHUNKS_PER_ITER, r;
@@ -245,6 +255,20 @@ void cluster_io_flush(struct group *g)
 			return;
 	if (!g->out.head)
 		lazy_done(g);	/* else congested: the flags stay */
+}
+
+/* A group stays queued while anything is left: held (inquorate, not
+ * synced, congested, lazy) or not, it is tried again every iteration. */
+void cluster_io_flush_queued(struct cluster *cl)
+{
+	for (struct qlink *l = cl->flushq, *next; l; l = next) {
+		struct group *g = qlist_entry(l, struct group, flushq);
+
+		next = l->next;
+		flush_group(g);
+		if (!has_work(g))
+			qlist_del(&g->flushq);
+	}
 }
 
 /* ---- receiving -------------------------------------------------------- */
@@ -286,6 +310,7 @@ void cluster_io_free_all(struct group *g)
 {
 	cluster_io_reset(g);
 	cluster_io_drop_out(g);
+	qlist_del(&g->flushq);
 }
 
 /* One op in group order: the transport's own ACKs stay here; flagged ops
@@ -339,8 +364,7 @@ static void recv_ops(struct group *g, uint32_t nodeid, const uint8_t *msg,
 
 			if (!q) {
 				/* Losing an op would fork the replica. */
-				g->want_rejoin = true;
-				g->rejoin_why = "out of memory in the joiner queue";
+				cluster_want_rejoin(g, "out of memory in the joiner queue");
 				return;
 			}
 			q->tag = op.tag;

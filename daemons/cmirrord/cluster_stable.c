@@ -87,8 +87,7 @@ void cluster_stable_own(struct group *g, uint64_t tag)
 
 	if (!w) {
 		/* Cannot track it: rejoin, the core submits it again. */
-		g->want_rejoin = true;
-		g->rejoin_why = "out of memory for a stability wait";
+		cluster_want_rejoin(g, "out of memory for a stability wait");
 		return;
 	}
 	w->tag = tag;
@@ -114,6 +113,7 @@ void cluster_stable_note(struct group *g, uint32_t origin, uint64_t tag)
 		g->acks[g->nacks].tag = tag;
 		g->nacks++;
 	}
+	cluster_io_want_flush(g);
 	loop_wake(g->cl->lp);
 }
 

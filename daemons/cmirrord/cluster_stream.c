@@ -385,8 +385,7 @@ static void own_check(struct group *g)
 		return;
 	r = cluster_stream_join_log(g);
 	if (r < 0) {
-		g->want_rejoin = true;
-		g->rejoin_why = "cannot join the log in the stream";
+		cluster_want_rejoin(g, "cannot join the log in the stream");
 	}
 }
 

@@ -192,6 +192,7 @@ int cluster_xfer_start_snapshot(struct group *g, uint16_t kind)
 	log_info("%s: sending %s %" PRIx64 " (%zu bytes, crc %08x)", g->name,
 		 kind == WIRE_KIND_CKPT ? "checkpoint" : "MERGE_IN", s->id,
 		 s->len, s->crc);
+	cluster_io_want_flush(g);
 	loop_wake(g->cl->lp);
 	return 0;
 }
@@ -390,8 +391,7 @@ static void ckpt_complete(struct group *g, struct cl_rx *rx)
 	if (r < 0) {
 		log_err("%s: cannot install checkpoint from node %u: %s",
 			g->name, rx->sender, strerror(-r));
-		g->want_rejoin = true;
-		g->rejoin_why = "checkpoint not installed";
+		cluster_want_rejoin(g, "checkpoint not installed");
 		return;
 	}
 	g->st.ckpt_recv++;
@@ -414,8 +414,7 @@ static void merge_complete(struct group *g, struct cl_rx *rx)
 	if (v == CSYNC_LEAVE) {
 		log_warn("%s: our partition's state went out as MERGE_IN; "
 			 "rejoining as a fresh member", g->name);
-		g->want_rejoin = true;
-		g->rejoin_why = "partition merge";
+		cluster_want_rejoin(g, "partition merge");
 		return;
 	}
 	if (v != CSYNC_FOLD)
@@ -425,16 +424,14 @@ static void merge_complete(struct group *g, struct cl_rx *rx)
 		/* Every stayer got the same bytes; failing here is local. */
 		log_err("%s: MERGE_IN from node %u unusable (%s)", g->name,
 			rx->sender, rx->failed ? "no memory" : "CRC mismatch");
-		g->want_rejoin = true;
-		g->rejoin_why = "MERGE_IN not folded";
+		cluster_want_rejoin(g, "MERGE_IN not folded");
 		return;
 	}
 	r = g->ops->merge(g->core, rx->buf, rx->total);
 	if (r < 0) {
 		log_err("%s: MERGE_IN from node %u rejected: %s", g->name,
 			rx->sender, strerror(-r));
-		g->want_rejoin = true;
-		g->rejoin_why = "MERGE_IN not folded";
+		cluster_want_rejoin(g, "MERGE_IN not folded");
 		return;
 	}
 	g->st.merge_in_folded++;

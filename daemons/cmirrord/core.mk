@@ -1,12 +1,13 @@
 # Log registry, disk writer, single-node transport (lead).
 cmirrord_SOURCES += daemons/cmirrord/logs.c daemons/cmirrord/logs_disk.c \
 	daemons/cmirrord/logs_marks.c daemons/cmirrord/logs_replica.c \
-	daemons/cmirrord/logs_reply.c \
+	daemons/cmirrord/logs_reply.c daemons/cmirrord/logs_index.c \
 	daemons/cmirrord/logs_dump.c daemons/cmirrord/solo.c
 noinst_HEADERS += daemons/cmirrord/logs.h daemons/cmirrord/logs_int.h \
 	daemons/cmirrord/group.h daemons/cmirrord/kernel.h \
 	daemons/cmirrord/loop.h daemons/cmirrord/logging.h \
-	daemons/cmirrord/options.h include/cmirror/bitmap.h \
+	daemons/cmirrord/options.h daemons/cmirrord/qlist.h \
+	include/cmirror/bitmap.h \
 	include/cmirror/ulog.h include/cmirror/rlog.h include/cmirror/disklog.h
 
 # Benchmarks (make bench): raw CPG baseline + cmirrord via the simulator.

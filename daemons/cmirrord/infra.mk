@@ -15,8 +15,12 @@ EXTRA_DIST += cmirrord.conf.example test/fuzz/fuzz_cfgparse.c \
 TESTS += test/check_manpage.sh
 
 if HAVE_CMOCKA
-check_PROGRAMS += test_cfgparse test_loop test_options test_kernel_txq
-TESTS += test_cfgparse test_loop test_options test_kernel_txq
+check_PROGRAMS += test_cfgparse test_loop test_options test_kernel_txq \
+	test_qlist
+TESTS += test_cfgparse test_loop test_options test_kernel_txq test_qlist
+test_qlist_SOURCES = test/unit/test_qlist.c
+test_qlist_CFLAGS = $(UNITTEST_FLAGS)
+test_qlist_LDADD = $(CMOCKA_LIBS)
 test_cfgparse_SOURCES = test/unit/test_cfgparse.c lib/cfgparse.c
 test_cfgparse_CFLAGS = $(UNITTEST_FLAGS)
 test_cfgparse_LDADD = $(CMOCKA_LIBS)

@@ -33,18 +33,10 @@ uint32_t logs_me(const struct logs *ls)
 	return ls->t->local_node(ls->t->tctx);
 }
 
-static struct mlog *find_log(struct logs *ls, const char *uuid)
-{
-	for (struct mlog *m = ls->logs; m; m = m->next)
-		if (!strcmp(m->uuid, uuid))
-			return m;
-	return NULL;
-}
-
 static struct table *find_table(struct logs *ls, const char *uuid,
 				uint64_t luid)
 {
-	struct mlog *m = find_log(ls, uuid);
+	struct mlog *m = logs_find(ls, uuid);
 
 	if (!m)
 		return NULL;
@@ -77,11 +69,7 @@ static void mlog_free(struct mlog *m)
 {
 	struct logs *ls = m->ls;
 
-	for (struct mlog **pp = &ls->logs; *pp; pp = &(*pp)->next)
-		if (*pp == m) {
-			*pp = m->next;
-			break;
-		}
+	logs_unlink(ls, m);
 	if (m->g)
 		ls->t->leave(m->g);
 	/* Requests still queued (another kernel thread of a table that is
@@ -93,6 +81,7 @@ static void mlog_free(struct mlog *m)
 		logs_reply_esrch(ls, &pd->peer, &pd->req);
 		free(pd);
 	}
+	qlist_del(&m->diskq);
 	mlog_disk_close(m);
 	mlog_marks_free(m);
 	rlog_free(m->rl);
@@ -283,7 +272,7 @@ static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
 		logs_reply_now(ls, peer, req, 0, NULL, 0);
 		return 1;
 	}
-	m = find_log(ls, req->uuid);
+	m = logs_find(ls, req->uuid);
 	if (m && (m->p.region_count != p.region_count ||
 		  m->p.region_size != p.region_size || m->p.kind != p.kind)) {
 		log_err("%s: CTR geometry %" PRIu64 "x%" PRIu64
@@ -302,8 +291,7 @@ static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
 		m->p = p;
 		m->quorate = true;
 		m->marks_unflushed = true;
-		m->next = ls->logs;
-		ls->logs = m;
+		logs_link(ls, m);
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {

@@ -85,6 +85,7 @@ int mlog_disk_init_fresh(struct mlog *m)
 	free(m->image);
 	m->image = area;	/* keeps bytes 16..1023 as read */
 	m->need_full_write = true;
+	mlog_disk_kick(m);
 	log_info("%s: disk log %s: %s, %" PRIu64 "/%" PRIu64 " in sync",
 		 m->uuid, m->p.dev, valid ? "loaded" : "new log",
 		 m->rl->sync_count, m->p.region_count);
@@ -109,7 +110,7 @@ void mlog_disk_members_changed(struct mlog *m)
 			m->committed_sent = 0;
 		}
 	}
-	loop_wake(m->ls->lp);
+	mlog_disk_kick(m);
 }
 
 void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen)
@@ -125,7 +126,7 @@ void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen)
 	if ((type == DM_ULOG_FLUSH || type == DM_ULOG_POSTSUSPEND) &&
 	    gen > m->max_flush_gen)
 		m->max_flush_gen = gen;
-	loop_wake(m->ls->lp);
+	mlog_disk_kick(m);
 }
 
 struct write_ctx {
@@ -135,14 +136,6 @@ struct write_ctx {
 	uint8_t *next_image;
 	size_t bytes;
 };
-
-static struct mlog *find_by_uuid(struct logs *ls, const char *uuid)
-{
-	for (struct mlog *m = ls->logs; m; m = m->next)
-		if (!strcmp(m->uuid, uuid))
-			return m;
-	return NULL;
-}
 
 static void send_committed(struct mlog *m, uint64_t gen, int err)
 {
@@ -159,7 +152,7 @@ static void send_committed(struct mlog *m, uint64_t gen, int err)
 static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 {
 	struct write_ctx *wc = ctx;
-	struct mlog *m = find_by_uuid(wc->ls, wc->uuid);
+	struct mlog *m = logs_find(wc->ls, wc->uuid);
 
 	free(buf);
 	if (!m || !m->dev) {
@@ -184,7 +177,7 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 	if (is_writer(m))
 		send_committed(m, wc->gen, err);
 	free(wc);
-	loop_wake(m->ls->lp);
+	mlog_disk_kick(m);
 }
 
 static void start_write(struct mlog *m)
@@ -253,25 +246,55 @@ static void start_write(struct mlog *m)
 	}
 }
 
-/* Once per loop iteration: group commit of everything applied in it. */
+void mlog_disk_kick(struct mlog *m)
+{
+	if (m->p.kind != RLOG_DISK)
+		return;
+	qlist_add(&m->ls->diskq, &m->diskq);
+	loop_wake(m->ls->lp);
+}
+
+static bool has_disk_work(const struct mlog *m)
+{
+	return m->need_write || m->need_full_write ||
+	       m->max_flush_gen > m->committed_sent;
+}
+
+static void disk_work(struct mlog *m)
+{
+	if (!m->dev) {
+		/* No device: every commit fails, as dm-log's would. */
+		m->need_write = m->need_full_write = false;
+		if (m->max_flush_gen > m->committed_sent)
+			send_committed(m, m->rl->generation, -EIO);
+		return;
+	}
+	if (m->need_write || m->need_full_write)
+		start_write(m);
+	else if (m->max_flush_gen > m->committed_sent)
+		send_committed(m, m->rl->generation, 0);
+}
+
+/*
+ * Once per loop iteration: group commit of everything applied in it, for
+ * the queued logs only.  A log leaves the queue when nothing is left, when
+ * a write is out (its completion queues it again) or when another node
+ * writes (becoming the writer queues it).  The writer held back (not
+ * synced, inquorate) stays queued.
+ */
 void logs_disk_hook(struct loop *lp, void *ctx)
 {
 	struct logs *ls = ctx;
 
-	for (struct mlog *m = ls->logs; m; m = m->next) {
-		if (!is_writer(m) || m->write_in_flight)
-			continue;
-		if (!m->dev) {
-			/* No device: every commit fails, as dm-log's would. */
-			m->need_write = m->need_full_write = false;
-			if (m->max_flush_gen > m->committed_sent)
-				send_committed(m, m->rl->generation, -EIO);
-			continue;
-		}
-		if (m->need_write || m->need_full_write)
-			start_write(m);
-		else if (m->max_flush_gen > m->committed_sent)
-			send_committed(m, m->rl->generation, 0);
+	for (struct qlink *l = ls->diskq, *next; l; l = next) {
+		struct mlog *m = qlist_entry(l, struct mlog, diskq);
+
+		next = l->next;
+		if (is_writer(m) && !m->write_in_flight)
+			disk_work(m);
+		if (m->write_in_flight || !has_disk_work(m) ||
+		    m->writer != logs_me(ls))
+			qlist_del(&m->diskq);
 	}
 }
 

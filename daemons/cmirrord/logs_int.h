@@ -31,8 +31,10 @@
 #include "group.h"
 #include "kernel.h"
 #include "logs.h"
+#include "qlist.h"
 
 #define LOGS_MAX_MEMBERS 64
+#define LOGS_HASH	1024	/* uuid buckets: a lookup per request */
 
 /* P_WAIT_STABLE: a FLUSH of ours delivered here, not yet known to be held
  * by every member (group.h, GROUP_OP_F_ACKED). */
@@ -64,6 +66,7 @@ struct table {
 
 struct mlog {
 	struct mlog *next;
+	struct mlog *hnext;	/* uuid bucket */
 	struct logs *ls;
 	char uuid[ULOG_UUID_LEN + 1];
 	struct rlog_params p;	/* geometry of the replica */
@@ -92,6 +95,7 @@ struct mlog {
 	struct pending *pending;
 
 	/* disk (clustered-disk only) */
+	struct qlink diskq;	/* on ls->diskq: the disk hook has work */
 	struct disk_dev *dev;
 	uint32_t writer;	/* lowest member: writes the disk */
 	bool need_write;	/* clean bits changed since the last image */
@@ -118,12 +122,19 @@ struct logs {
 	struct group_transport *t;
 	struct disk_io *dio;
 	struct mlog *logs;
+	struct mlog *hash[LOGS_HASH];
+	struct qlink *diskq;	/* disk logs the hook must look at */
 	uint64_t next_tag;
 	struct loop_timer *orphan_timer;
 	struct type_stats stats[ULOG_NR_TYPES + 1];
 	uint64_t ops_submitted, ops_delivered, held_sync;
 	uint64_t flushes_settled;	/* empty FLUSHes answered with no round */
 };
+
+/* logs_index.c: the registry of mlogs by uuid */
+struct mlog *logs_find(const struct logs *ls, const char *uuid);
+void logs_link(struct logs *ls, struct mlog *m);
+void logs_unlink(struct logs *ls, struct mlog *m);
 
 /* logs_reply.c (logs_me: logs.c) */
 void logs_reply(struct logs *ls, struct pending *pd, int error,
@@ -185,6 +196,8 @@ int mlog_disk_init_fresh(struct mlog *m);	/* open + read + load */
 void mlog_disk_members_changed(struct mlog *m);
 void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen);
 void mlog_disk_committed(struct mlog *m, uint64_t gen, int err);
+/* Flags of m's disk changed: the hook looks at m (and the loop wakes). */
+void mlog_disk_kick(struct mlog *m);
 void logs_disk_hook(struct loop *lp, void *ctx);
 void mlog_disk_close(struct mlog *m);
 

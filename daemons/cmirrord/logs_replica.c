@@ -76,6 +76,7 @@ static void adopt(struct mlog *m, struct rlog *rl)
 	m->rl = rl;
 	/* The disk image is whatever the writer wrote: rewrite if we are. */
 	m->need_full_write = true;
+	mlog_disk_kick(m);
 	/* Nothing delivered before the checkpoint concerns our commits. */
 	m->committed_gen = rl->generation;
 	log_info("%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64 "/%"
@@ -183,6 +184,7 @@ int logs_core_merge(void *ctx, const uint8_t *buf, size_t len)
 	rlog_free(other);
 	if (r == 0) {
 		m->need_write = true;
+		mlog_disk_kick(m);
 		log_warn("%s: merged a partition's state: %" PRIu64 "/%" PRIu64
 			 " in sync", m->uuid, m->rl->sync_count,
 			 m->p.region_count);
@@ -240,8 +242,10 @@ void logs_core_node_lost(void *ctx, uint32_t node)
 			regs);
 	}
 	n = rlog_node_lost(m->rl, node);
-	if (n > 0)
+	if (n > 0) {
 		m->need_write = true;
+		mlog_disk_kick(m);
+	}
 	log_warn("%s: node %u lost: %" PRId64 " of its regions to resync",
 		 m->uuid, node, n);
 	/* dm-log-userspace stops asking for recovery work once it has seen
