@@ -39,7 +39,9 @@
 #     with random arrivals (a random pause before each write cycle, and
 #     before each raw message: both sides send at any point of the token's
 #     rotation) on 1 and 3 nodes.
-#  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs; a 2^27-region log:
+#  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs, and mark+flush
+#     latency of one busy log on the same daemon before and after the idle
+#     logs come (what an idle log costs a busy one); a 2^27-region log:
 #     RSS per region on the node that created it and on the node that
 #     installed its checkpoint; checkpoint time (the joiner's RESUME, which
 #     waits for the install) and bytes vs raw bulk CPG.  Node growth: nodes
@@ -271,7 +273,13 @@ READ_RPS=$(field reqs_per_s "$line")
 
 # ---- c) idle logs ------------------------------------------------------
 b_log "scale: $IDLE_LOGS idle logs on node 3"
+# One busy log on node 3 (a group of one), written before and after the
+# idle logs come: what an idle log costs every request of a busy one.
+uload 3 --prefix solo3 --logs 1 --ctr "$CTR" up >/dev/null || exit 1
 settle 3
+line=$(uload 3 --prefix solo3 --logs 1 --ctr "$CTR" --seconds "$SECS" write) || exit 1
+rec "cmirrord beside=0 node=3 $line"
+S0_P50=$(field p50_us "$line")
 p3=$(daemon_pid 3)
 rss0=$(rss_kb "$p3")
 IDLE_CTR="2097152 clustered-core $REGION_SECTORS nosync"	# 1 GiB, 2048 regions
@@ -288,6 +296,9 @@ IDLE_RSS=$(awk -v a="$rss0" -v b="$rss1" -v n="$IDLE_LOGS" 'BEGIN { printf "%.1f
 IDLE_CPU=$(awk -v a="$c0" -v b="$c1" -v s0="$t0" -v s1="$t1" -v hz="$hz" -v n="$IDLE_LOGS" \
 	'BEGIN { printf "%.3f", (b - a) / hz / (s1 - s0) / n * 1e6 }')	# CPU-us per s per log
 rec "idle logs=$IDLE_LOGS rss_before_kb=$rss0 rss_after_kb=$rss1 kb_per_log=$IDLE_RSS cpu_us_per_s_per_log=$IDLE_CPU"
+line=$(uload 3 --prefix solo3 --logs 1 --ctr "$CTR" --seconds "$SECS" write) || exit 1
+rec "cmirrord beside=$IDLE_LOGS node=3 $line"
+S1_P50=$(field p50_us "$line")
 
 # ---- c) the 2^27-region log: memory and checkpoint ----------------------
 b_log "scale: $BIG_REGIONS-region log on node 1, checkpoint to node 2"
@@ -417,6 +428,8 @@ REPORT=$OUT/report.md
 	echo "| memory per region, node that installed the checkpoint | $BITS2 bits | <= 2 bits + const |"
 	echo "| idle log RSS ($IDLE_LOGS logs, 1 daemon) | $IDLE_RSS KiB/log | |"
 	echo "| idle log CPU ($IDLE_LOGS logs, 10 s) | $IDLE_CPU CPU-us/s per log | |"
+	echo "| mark+flush p50, 1 log on node 3 (group of one) beside $IDLE_LOGS idle logs / the same before they came | $S1_P50 / $S0_P50 us = $(ratio "$S1_P50" "$S0_P50")x | |"
+	echo "| the same beside $IDLE_LOGS idle logs, vs raw RTT w=1 (node 1) | $(ratio "$S1_P50" "${RAW[1,1,p50]}")x | |"
 	echo
 	echo "Raw lines: results.txt.  Run time: $((SECONDS - B_T0)) s."
 } >"$REPORT"
