@@ -183,6 +183,27 @@ c_json() { h_cmirrorctl "$1" --json log "${C_UUID[$2]}"; }
 # c_field I LOG FIELD: one field of it (jq syntax, without the dot).
 c_field() { c_json "$1" "$2" | jq -r ".$3"; }
 
+# c_wait_json I LOG EXPR [SECONDS]: jq EXPR on node I's view of LOG becomes
+# true (bounded poll, default 60 s: the daemon's state is only visible
+# through cmirrorctl).
+c_wait_json() {
+	local end=$((SECONDS + ${4:-60}))
+	until [ "$(c_json "$1" "$2" | jq -r "$3" 2>/dev/null)" = true ]; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: never $3: $(c_json "$1" "$2" | jq -c 'del(.detail)')"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
+# c_writer_is LOG W NODES...: each of NODES names node W the disk writer.
+c_writer_is() {
+	local lg=$1 want=$2 i w
+	shift 2
+	for i in "$@"; do
+		w=$(c_field "$i" "$lg" disk_writer)
+		[ "$w" = "$want" ] || { h_fail "node $i: disk writer $w, want $want"; return 1; }
+	done
+}
+
 # c_settled I LOG: synced, nothing pending, nothing queued.
 c_settled() {
 	local j

@@ -39,15 +39,6 @@ wait_unmarked() {
 	done
 }
 
-# wait_json I EXPR: jq EXPR on node I's core log becomes true (bounded poll).
-wait_json() {
-	local end=$((SECONDS + 60))
-	until [ "$(c_json "$1" core | jq -r "$2" 2>/dev/null)" = true ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1: never $2"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 c_cluster 3 --clear-delay-ms 3000 || exit 1
 for i in 1 2 3; do c_ksim "$i" core up || c_die "node $i: up"; done
 c_resync_all 1 core || exit 1
@@ -79,7 +70,7 @@ h_log "a lone clear of region $SPARE went out after its delay"
 
 # An empty FLUSH when every member holds our marks: answered with no round.
 stat() { h_cmirrorctl 1 --json stats | jq -r ".$1"; }
-wait_json 1 '.marks_unstable == 0' || exit 1
+c_wait_json 1 core '.marks_unstable == 0' || exit 1
 s0=$(stat ops_submitted) f0=$(stat flushes_settled)
 out=$(c_ksim 1 core query flush 2>&1) || c_die "flush: $out"
 s1=$(stat ops_submitted) f1=$(stat flushes_settled)
@@ -91,7 +82,7 @@ h_log "an empty FLUSH with our marks held everywhere needed no round"
 # cannot acknowledge node 1's MARK_REGION, so the FLUSH after it waits.
 kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
 out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
-wait_json 1 '.marks_unstable >= 1' || exit 1
+c_wait_json 1 core '.marks_unstable >= 1' || exit 1
 c_ksim_bg 1 core fl query flush
 end=$((SECONDS + 60))
 until h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH '; do

@@ -44,15 +44,6 @@ wait_log() {
 	done
 }
 
-# wait_json I EXPR [SECONDS]: jq EXPR on node I's core log is true.
-wait_json() {
-	local end=$((SECONDS + ${3:-60}))
-	until [ "$(c_json "$1" core | jq -r "$2" 2>/dev/null)" = true ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1: never $2: $(c_json "$1" core | jq -c 'del(.detail)')"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 thaw() { kill -CONT "$(h__pid 2 cmirrord)" 2>/dev/null; }
 
 c_cluster 3 || exit 1
@@ -64,14 +55,14 @@ SPARE=$((C_REGIONS - 1))
 out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
 for i in 1 2 3; do c_wait_clean "$i" core $SPARE 0 || exit 1; done
 h_kill_corosync 1 || exit 1
-wait_json 1 '.state != "synced"' || exit 1
-wait_json 2 '(.members | map(tostring) | join(" ")) == "2 3"' || exit 1
+c_wait_json 1 core '.state != "synced"' || exit 1
+c_wait_json 2 core '(.members | map(tostring) | join(" ")) == "2 3"' || exit 1
 c_resync_all 3 core || exit 1
 c_wait_clean 2 core $SPARE 1 || exit 1
 h_log "node 1 cut from corosync with region $SPARE marked; node 3 recovered it"
 h_start_corosync 1 || exit 1
 h_wait_quorate 1 60 || exit 1
-wait_json 1 '.state == "synced"' 120 || exit 1
+c_wait_json 1 core '.state == "synced"' 120 || exit 1
 v=$(c_ksim 1 core query is_clean $SPARE) || c_die "node 1: is_clean $SPARE"
 [ "$v" = 0 ] || c_die "node 1 rejoined without its mark on region $SPARE (is_clean $v)"
 for i in 2 3; do c_wait_clean "$i" core $SPARE 0 || exit 1; done
@@ -83,19 +74,19 @@ kill -STOP "$(h__pid 2 cmirrord)" || c_die "cannot freeze node 2's daemon"
 base=$(c_wlines core 1)
 c_ksim_bg 1 core core1 --seed 1 --reconnect-seconds 180 run --no-up \
 	--writes 0 --burst 2 --regions 0:31 --mode mark --no-resync
-wait_json 1 '.marks_unstable >= 1 and .pending >= 1' || exit 1
+c_wait_json 1 core '.marks_unstable >= 1 and .pending >= 1' || exit 1
 [ "$(c_wlines core 1)" = "$base" ] ||
 	c_die "node 1 flushed a write while node 2 could not acknowledge its marks"
 h_log "node 1: $(c_json 1 core | jq -c '{pending, marks_unstable}'), nothing flushed"
 
 h_kill_corosync 1 || exit 1
-wait_json 1 '.state != "synced"' || exit 1
+c_wait_json 1 core '.state != "synced"' || exit 1
 h_start_corosync 1 || exit 1
 h_wait_quorate 1 60 || exit 1
 thaw
 h_log "node 1's corosync restarted, node 2 thawed"
 wait_log 1 "submitted again" 120 || exit 1
-wait_json 1 '.state == "synced"' 120 || exit 1
+c_wait_json 1 core '.state == "synced"' 120 || exit 1
 grep -F "submitted again" "$(dlog 1)" >&2
 
 c_resync_all 3 core || exit 1

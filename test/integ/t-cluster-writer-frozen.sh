@@ -27,34 +27,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster-common.sh"
 
 lg=disk
-# wait_json I EXPR [SECONDS]: jq EXPR on node I's disk log is true (bounded
-# poll: the daemon's state is only visible through cmirrorctl).
-wait_json() {
-	local end=$((SECONDS + ${3:-60}))
-	until [ "$(c_json "$1" $lg | jq -r "$2" 2>/dev/null)" = true ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1: never $2: $(c_json "$1" $lg)"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 c_cluster 3 || exit 1
 for i in 1 2 3; do c_ksim "$i" $lg up || c_die "node $i: up"; done
 c_resync_all 2 $lg || exit 1
-for i in 1 2 3; do
-	w=$(c_field "$i" $lg disk_writer)
-	[ "$w" = 1 ] || c_die "node $i: disk writer $w, want 1"
-done
+c_writer_is $lg 1 1 2 3 || exit 1
 gen=$(c_field 2 $lg generation)
 h_log "disk log up and in sync on 3 nodes, generation $gen, writer node 1"
 
 kill -STOP "$(h__pid 1 cmirrord)" || c_die "cannot freeze node 1's daemon"
 c_ksim_bg 2 $lg f2 --seed 2 --timeout-ms 20000 run --no-up --writes 1 \
 	--regions 0:0 --no-resync
-wait_json 2 ".generation > $gen and .pending >= 1" || exit 1
+c_wait_json 2 $lg ".generation > $gen and .pending >= 1" || exit 1
 h_log "node 2: $(c_json 2 $lg | jq -c '{generation, pending, disk_writer}') while node 1 is frozen"
 
 h_kill_cmirrord 1 KILL || exit 1
-wait_json 2 '.disk_writer == 2' || exit 1
+c_wait_json 2 $lg '.disk_writer == 2' || exit 1
 c_ksim_wait f2 || exit 1
 case $(cat "$H_DIR/ksim-f2.out") in
 *" retries=0 "*) ;;

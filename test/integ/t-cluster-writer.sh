@@ -27,10 +27,7 @@ lg=disk
 c_cluster 3 || exit 1
 for i in 1 2 3; do c_ksim "$i" $lg up || c_die "node $i: up"; done
 c_resync_all 2 $lg || exit 1
-for i in 1 2 3; do
-	w=$(c_field "$i" $lg disk_writer)
-	[ "$w" = 1 ] || c_die "node $i: disk writer $w, want 1"
-done
+c_writer_is $lg 1 1 2 3 || exit 1
 
 for i in 1 2 3; do
 	# Disjoint ranges: without a resync, survivors' writes to regions
