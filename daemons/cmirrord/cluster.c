@@ -560,37 +560,6 @@ static void cl_leave(struct group *g)
 	free_group(g);
 }
 
-static int cl_submit(struct group *g, uint64_t tag, uint32_t type,
-		     const uint64_t *words, uint32_t nwords)
-{
-	struct cl_op *op;
-
-	if (nwords > GROUP_MAX_OP_WORDS)
-		return -EINVAL;
-	if (g->dead)
-		return -ENOTCONN;
-	op = malloc(sizeof(*op));
-	if (!op)
-		return -ENOMEM;
-	op->next = NULL;
-	op->tag = tag;
-	op->origin = g->cl->node;
-	op->type = type & ~GROUP_OP_F_LAZY;
-	op->nwords = nwords;
-	if (nwords)
-		memcpy(op->words, words, nwords * sizeof(*words));
-	*g->out.tail = op;
-	g->out.tail = &op->next;
-	g->out.len++;
-	cluster_io_want_flush(g);
-	if ((type & GROUP_OP_F_LAZY) && g->cl->o->clear_delay_ms)
-		return 0;	/* sent with company, or when the lazy delay ends */
-	/* Sent by the before-sleep hook: one batch per loop iteration. */
-	g->out_urgent = true;
-	loop_wake(g->cl->lp);
-	return 0;
-}
-
 static uint32_t cl_local_node(void *tctx)
 {
 	return ((struct cluster *)tctx)->node;
@@ -759,7 +728,7 @@ int cluster_transport_new(struct loop *lp, const struct cmirrord_opts *o,
 		.name = "cpg",
 		.join = cl_join,
 		.leave = cl_leave,
-		.submit = cl_submit,
+		.submit = cluster_io_submit,
 		.local_node = cl_local_node,
 		.quorate = cl_quorate,
 		.group_name = cl_group_name,

@@ -240,6 +240,9 @@ void cluster_want_rejoin(struct group *g, const char *why);
 /* g has something to send (ops, acknowledgements, a snapshot): the
  * before-sleep hook visits only such groups, until nothing is left. */
 void cluster_io_want_flush(struct group *g);
+/* group_transport.submit: queue an op for the next batch. */
+int cluster_io_submit(struct group *g, uint64_t tag, uint32_t type,
+		      const uint64_t *words, uint32_t nwords);
 /* The before-sleep hook's work: send what the queued groups hold. */
 void cluster_io_flush_queued(struct cluster *cl);
 /* CS_ERR_TRY_AGAIN: hold all sending until the retry timer. */

@@ -206,6 +206,37 @@ void cluster_io_drop_out(struct group *g)
 	lazy_done(g);
 }
 
+int cluster_io_submit(struct group *g, uint64_t tag, uint32_t type,
+		      const uint64_t *words, uint32_t nwords)
+{
+	struct cl_op *op;
+
+	if (nwords > GROUP_MAX_OP_WORDS)
+		return -EINVAL;
+	if (g->dead)
+		return -ENOTCONN;
+	op = malloc(sizeof(*op));
+	if (!op)
+		return -ENOMEM;
+	op->next = NULL;
+	op->tag = tag;
+	op->origin = g->cl->node;
+	op->type = type & ~GROUP_OP_F_LAZY;
+	op->nwords = nwords;
+	if (nwords)
+		memcpy(op->words, words, nwords * sizeof(*words));
+	*g->out.tail = op;
+	g->out.tail = &op->next;
+	g->out.len++;
+	cluster_io_want_flush(g);
+	if ((type & GROUP_OP_F_LAZY) && g->cl->o->clear_delay_ms)
+		return 0;	/* sent with company, or when the lazy delay ends */
+	/* Sent by the before-sleep hook: one batch per loop iteration. */
+	g->out_urgent = true;
+	loop_wake(g->cl->lp);
+	return 0;
+}
+
 static bool has_work(const struct group *g)
 {
 	return g->out.head || g->ckpt_out || g->merge_out || g->nacks;
