@@ -38,7 +38,9 @@
 #     then flush latency of 1 log on 1 and on 3 nodes; mark+flush latency
 #     with random arrivals (a random pause before each write cycle, and
 #     before each raw message: both sides send at any point of the token's
-#     rotation) on 1 and 3 nodes.
+#     rotation) on 1 and 3 nodes; mark+flush of a clustered-disk log on 1
+#     and 3 nodes against the raw round trip plus one synchronous 512-byte
+#     write (dd oflag=direct,dsync on the same file system, mean).
 #  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs, and mark+flush
 #     latency of one busy log on the same daemon before and after the idle
 #     logs come (what an idle log costs a busy one); a 2^27-region log:
@@ -265,6 +267,28 @@ T1_P50=$(field p50_us "$line"); T1_P99=$(field p99_us "$line")
 WK_ARGS="--think-us $THINK_US" write_k 3 t3-1 1 || exit 1
 T3_P50=$W_P50; T3_P99=$W_P99
 
+# A clustered-disk log: the FLUSH also waits for the device.  Its baseline
+# adds one synchronous 512-byte write (O_DIRECT|O_DSYNC, what the daemon's
+# writes are on this file system) to the raw round trip; dd's mean.
+b_log "clustered-disk log: 1 log on node 1, 1 log on 3 nodes; dd baseline"
+truncate -s 1M "$H_DIR/bench-d1.img" "$H_DIR/bench-d3.img" || exit 1
+DCTR="8192 clustered-disk $H_DIR/bench-d1.img $REGION_SECTORS nosync"
+uload 1 --prefix d1 --logs 1 --ctr "$DCTR" up >/dev/null || exit 1
+settle 1
+line=$(uload 1 --prefix d1 --logs 1 --ctr "$DCTR" --seconds "$SECS" write) || exit 1
+rec "cmirrord disk nodes=1 $line"
+DK1_P50=$(field p50_us "$line")
+CTR="8192 clustered-disk $H_DIR/bench-d3.img $REGION_SECTORS nosync" \
+	write_k 3 d3 1 || exit 1
+DK3_P50=$W_P50
+line=$(dd if=/dev/zero of="$H_DIR/bench-dd.img" bs=512 count=1000 \
+	oflag=direct,dsync 2>&1 | tail -1)
+rec "dd 1000 x 512 B direct,dsync: $line"
+DD_US=$(awk -v l="$line" 'BEGIN { n = split(l, w, " "); for (i = 1; i < n; i++)
+	if (w[i + 1] == "s,") { printf "%.0f", w[i] * 1e6 / 1000; exit } }')
+DDR1=$(awk -v a="${RAW[1,1,p50]}" -v b="$DD_US" 'BEGIN { if (b != "") print a + b }')
+DDRS=$(awk -v a="$RAWS_P50" -v b="$DD_US" 'BEGIN { if (b != "") print a + b }')
+
 b_log "IN_SYNC reads: 64 logs x 4 in flight on node 1"
 line=$(uload 1 --prefix w1-64 --logs 64 --ctr "$CTR" --seconds "$SECS" \
 	--window 4 read) || exit 1
@@ -406,6 +430,8 @@ REPORT=$OUT/report.md
 		if [ "$n" = 64 ]; then op=">="; lim=1.0; else op=; lim=; fi
 		row "requests/s, $n logs, 3 nodes vs msgs/s 3 senders w=$n" "${D[3,$n,rps]}" "${RAW[3,$n,mps]}" "$op" "$lim"
 	done
+	row "mark+flush p50 us (clustered-disk, 1 log, 1 node) vs RTT w=1 + one synchronous 512 B write (${DD_US:-?} us, dd)" "$DK1_P50" "$DDR1" "" ""
+	row "mark+flush p50 us (clustered-disk, 1 log, 3 nodes, node 1 the writer) vs raw stable RTT + that write" "$DK3_P50" "$DDRS" "" ""
 	row "IN_SYNC reads/s (64 logs x 4, local) vs msgs/s w=64" "$READ_RPS" "${RAW[1,64,mps]}" "" ""
 	row "checkpoint us, $BIG_REGIONS regions (${CK_BYTES:-?} B) vs bulk CPG" "$CK_US" "${RAW_BULK:-}" "<=" 2.0
 	echo

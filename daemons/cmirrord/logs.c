@@ -483,23 +483,33 @@ static struct pending *find_tag(struct mlog *m, uint64_t tag)
 	return NULL;
 }
 
-static void answer_committed(struct mlog *m)
+/* A COMMITTED's outcome is every FLUSH's up to its gen; a write of our
+ * own that ended without error covers ours up to its gen, round or not. */
+void logs_answer_committed(struct mlog *m)
 {
 	struct logs *ls = m->ls;
 
 	for (struct pending **pp = &m->pending; *pp;) {
 		struct pending *pd = *pp;
+		int err;
 
-		if (pd->state == P_WAIT_COMMIT &&
-		    pd->commit_gen <= m->committed_gen) {
-			*pp = pd->next;
-			logs_reply(ls, pd, m->committed_err ? m->committed_err
-				   : pd->res.error, pd->res.out,
-				   pd->res.out_len);
-			free(pd);
+		if (pd->state != P_WAIT_COMMIT) {
+			pp = &pd->next;
+			continue;
+		}
+		if (pd->commit_gen <= m->committed_gen) {
+			err = m->committed_err ? m->committed_err
+			      : pd->res.error;
+		} else if (pd->commit_gen <= m->written_gen) {
+			err = pd->res.error;
+			ls->flushes_written++;
 		} else {
 			pp = &pd->next;
+			continue;
 		}
+		*pp = pd->next;
+		logs_reply(ls, pd, err, pd->res.out, pd->res.out_len);
+		free(pd);
 	}
 }
 
@@ -526,7 +536,7 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 			m->committed_err = -EIO;	/* not an errno */
 		if (m->committed_err)
 			m->rl->log_dev_failed = true;
-		answer_committed(m);
+		logs_answer_committed(m);
 		return;
 	}
 	if (type > ULOG_NR_TYPES || nwords > ULOG_MAX_REGIONS + 2) {
@@ -579,8 +589,17 @@ static void answer_delivered(struct mlog *m, struct pending *pd)
 
 	if ((res->needs_commit || pd->req.type == DM_ULOG_POSTSUSPEND) &&
 	    !res->error && m->p.kind == RLOG_DISK) {
-		if (m->committed_gen < pd->commit_gen) {
+		if (m->committed_gen < pd->commit_gen &&
+		    m->written_gen < pd->commit_gen) {
 			pd->state = P_WAIT_COMMIT;
+			return;
+		}
+		if (m->committed_gen < pd->commit_gen) {
+			pending_unlink(m, pd);	/* our own write holds it */
+			m->ls->flushes_written++;
+			logs_reply(m->ls, pd, res->error, res->out,
+				   res->out_len);
+			free(pd);
 			return;
 		}
 		/* A write of this generation already ended (it can fail
@@ -652,6 +671,7 @@ static void core_reset(void *ctx)
 	m->synced = false;
 	m->replay_tag = 0;
 	m->marks_unflushed = true;	/* ours may not have reached anyone */
+	mlog_disk_new_epoch(m);
 	mlog_marks_reset(m);
 	for (struct pending *pd = m->pending; pd; pd = pd->next)
 		pd->state = P_WAIT_SYNC;

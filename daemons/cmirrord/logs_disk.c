@@ -85,6 +85,7 @@ int mlog_disk_init_fresh(struct mlog *m)
 	free(m->image);
 	m->image = area;	/* keeps bytes 16..1023 as read */
 	m->need_full_write = true;
+	mlog_disk_new_epoch(m);
 	mlog_disk_kick(m);
 	log_info("%s: disk log %s: %s, %" PRIu64 "/%" PRIu64 " in sync",
 		 m->uuid, m->p.dev, valid ? "loaded" : "new log",
@@ -133,6 +134,7 @@ struct write_ctx {
 	struct logs *ls;
 	char uuid[ULOG_UUID_LEN + 1];
 	uint64_t gen;
+	uint64_t epoch;
 	uint8_t *next_image;
 	size_t bytes;
 };
@@ -173,10 +175,14 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 		m->disk_bytes += wc->bytes;
 		free(m->image);
 		m->image = wc->next_image;
+		if (wc->epoch == m->disk_epoch && wc->gen > m->written_gen)
+			m->written_gen = wc->gen;
 	}
 	if (is_writer(m))
 		send_committed(m, wc->gen, err);
 	free(wc);
+	if (!err)
+		logs_answer_committed(m);	/* ours need no COMMITTED */
 	mlog_disk_kick(m);
 }
 
@@ -229,6 +235,7 @@ static void start_write(struct mlog *m)
 	wc->ls = m->ls;
 	snprintf(wc->uuid, sizeof(wc->uuid), "%s", m->uuid);
 	wc->gen = m->rl->generation;
+	wc->epoch = m->disk_epoch;
 	wc->next_image = img;
 	wc->bytes = count * bs;
 	m->write_in_flight = true;
@@ -244,6 +251,12 @@ static void start_write(struct mlog *m)
 		free(wc);
 		send_committed(m, m->rl->generation, r);
 	}
+}
+
+void mlog_disk_new_epoch(struct mlog *m)
+{
+	m->disk_epoch++;
+	m->written_gen = 0;
 }
 
 void mlog_disk_kick(struct mlog *m)

@@ -363,13 +363,17 @@ int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 	if (json)
 		outf(&o, "},\"ops_submitted\":%" PRIu64 ",\"ops_delivered\":%"
 		     PRIu64 ",\"held_for_sync\":%" PRIu64
-		     ",\"flushes_settled\":%" PRIu64, ls->ops_submitted,
-		     ls->ops_delivered, ls->held_sync, ls->flushes_settled);
+		     ",\"flushes_settled\":%" PRIu64
+		     ",\"flushes_written\":%" PRIu64, ls->ops_submitted,
+		     ls->ops_delivered, ls->held_sync, ls->flushes_settled,
+		     ls->flushes_written);
 	else
 		outf(&o, "group ops submitted %" PRIu64 "  delivered %" PRIu64
 		     "  held for sync %" PRIu64 "\nempty flushes answered "
-		     "without a round %" PRIu64 "\n", ls->ops_submitted,
-		     ls->ops_delivered, ls->held_sync, ls->flushes_settled);
+		     "without a round %" PRIu64 "\nflushes answered at the "
+		     "end of our own disk write %" PRIu64 "\n",
+		     ls->ops_submitted, ls->ops_delivered, ls->held_sync,
+		     ls->flushes_settled, ls->flushes_written);
 	cluster_totals(&o, ls, json);
 	return (int)o.pos;
 }

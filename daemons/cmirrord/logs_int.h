@@ -106,6 +106,11 @@ struct mlog {
 	uint64_t max_flush_gen;	/* highest gen a delivered FLUSH waits for */
 	uint64_t committed_sent;	/* highest gen we (writer) announced */
 	uint64_t committed_gen;	/* highest COMMITTED delivered */
+	/* Highest gen this node wrote to the device itself, without error,
+	 * in the current replica (disk_epoch): its own FLUSHes up to it are
+	 * durable before the COMMITTED comes round. */
+	uint64_t written_gen;
+	uint64_t disk_epoch;	/* the replica was replaced or rewound */
 	int committed_err;	/* error of the last COMMITTED */
 	uint64_t disk_writes, disk_bytes, disk_errors;
 };
@@ -129,6 +134,7 @@ struct logs {
 	struct type_stats stats[ULOG_NR_TYPES + 1];
 	uint64_t ops_submitted, ops_delivered, held_sync;
 	uint64_t flushes_settled;	/* empty FLUSHes answered with no round */
+	uint64_t flushes_written;	/* answered at our own write's end */
 };
 
 /* logs_index.c: the registry of mlogs by uuid */
@@ -198,6 +204,12 @@ void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen);
 void mlog_disk_committed(struct mlog *m, uint64_t gen, int err);
 /* Flags of m's disk changed: the hook looks at m (and the loop wakes). */
 void mlog_disk_kick(struct mlog *m);
+/* The replica was replaced or rewound (reset, checkpoint, merge, fresh
+ * load): our writes so far say nothing about its generations. */
+void mlog_disk_new_epoch(struct mlog *m);
+/* logs.c: answer our FLUSHes that the disk now holds (a COMMITTED came,
+ * or our own write ended). */
+void logs_answer_committed(struct mlog *m);
 void logs_disk_hook(struct loop *lp, void *ctx);
 void mlog_disk_close(struct mlog *m);
 

@@ -76,6 +76,7 @@ static void adopt(struct mlog *m, struct rlog *rl)
 	m->rl = rl;
 	/* The disk image is whatever the writer wrote: rewrite if we are. */
 	m->need_full_write = true;
+	mlog_disk_new_epoch(m);
 	mlog_disk_kick(m);
 	/* Nothing delivered before the checkpoint concerns our commits. */
 	m->committed_gen = rl->generation;
@@ -184,6 +185,7 @@ int logs_core_merge(void *ctx, const uint8_t *buf, size_t len)
 	rlog_free(other);
 	if (r == 0) {
 		m->need_write = true;
+		mlog_disk_new_epoch(m);
 		mlog_disk_kick(m);
 		log_warn("%s: merged a partition's state: %" PRIu64 "/%" PRIu64
 			 " in sync", m->uuid, m->rl->sync_count,

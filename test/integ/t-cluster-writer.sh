@@ -5,8 +5,9 @@
 #  - a clustered-disk log on a shared file, in sync, on 3 nodes; node 1 (the
 #    lowest id) writes the log device;
 #  - all three write (--no-resync; node 1 to other regions than nodes 2
-#    and 3); node 1 holds clears back, then node 1's
-#    cmirrord and simulator are killed -9 mid-run;
+#    and 3); node 1 holds clears back; node 1 answered FLUSHes at the end
+#    of its own writes, nodes 2 and 3 none (they wait for the COMMITTED);
+#    then node 1's cmirrord and simulator are killed -9 mid-run;
 #  - nodes 2 and 3 name node 2 the writer and keep writing: their FLUSHes
 #    are answered (progress after the kill);
 #  - the writers stop, the tables go down and every daemon stops; a fresh
@@ -38,6 +39,14 @@ for i in 1 2 3; do
 		--mode mark --no-resync "${extra[@]}"
 done
 c_wait_progress $lg 1 100 w1 || exit 1
+# The writer answers its own FLUSHes at the end of its write; the others
+# only when the COMMITTED comes round.
+fw=$(h_cmirrorctl 1 --json stats | jq -r .flushes_written)
+[ "$fw" -ge 1 ] || c_die "node 1 (the writer) answered no FLUSH at its own write's end"
+for i in 2 3; do
+	fw=$(h_cmirrorctl "$i" --json stats | jq -r .flushes_written)
+	[ "$fw" = 0 ] || c_die "node $i answered $fw FLUSHes without the writer's COMMITTED"
+done
 h_kill_cmirrord 1 KILL || exit 1
 c_kill_bg w1
 h_log "node 1 (the writer) killed at $(c_wlines $lg 1) flushed marks"
