@@ -483,36 +483,6 @@ static struct pending *find_tag(struct mlog *m, uint64_t tag)
 	return NULL;
 }
 
-/* A COMMITTED's outcome is every FLUSH's up to its gen; a write of our
- * own that ended without error covers ours up to its gen, round or not. */
-void logs_answer_committed(struct mlog *m)
-{
-	struct logs *ls = m->ls;
-
-	for (struct pending **pp = &m->pending; *pp;) {
-		struct pending *pd = *pp;
-		int err;
-
-		if (pd->state != P_WAIT_COMMIT) {
-			pp = &pd->next;
-			continue;
-		}
-		if (pd->commit_gen <= m->committed_gen) {
-			err = m->committed_err ? m->committed_err
-			      : pd->res.error;
-		} else if (pd->commit_gen <= m->written_gen) {
-			err = pd->res.error;
-			ls->flushes_written++;
-		} else {
-			pp = &pd->next;
-			continue;
-		}
-		*pp = pd->next;
-		logs_reply(ls, pd, err, pd->res.out, pd->res.out_len);
-		free(pd);
-	}
-}
-
 static void answer_delivered(struct mlog *m, struct pending *pd);
 static void synced_finish(struct mlog *m);
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Replies to the kernel and the per-type request statistics they feed
- * (cmirrorctl stats).
+ * (cmirrorctl stats); the answers of FLUSHes that waited for the disk.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logging.h"
@@ -79,4 +80,34 @@ void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
 	if (d && (d->flags & ULOG_F_STRING_OUT) && n > ESRCH_STRING_SPACE)
 		n = ESRCH_STRING_SPACE;
 	logs_reply_now(ls, peer, req, -ESRCH, zeros, n);
+}
+
+/* A COMMITTED's outcome is every FLUSH's up to its gen; a write of our
+ * own that ended without error covers ours up to its gen, round or not. */
+void logs_answer_committed(struct mlog *m)
+{
+	struct logs *ls = m->ls;
+
+	for (struct pending **pp = &m->pending; *pp;) {
+		struct pending *pd = *pp;
+		int err;
+
+		if (pd->state != P_WAIT_COMMIT) {
+			pp = &pd->next;
+			continue;
+		}
+		if (pd->commit_gen <= m->committed_gen) {
+			err = m->committed_err ? m->committed_err
+			      : pd->res.error;
+		} else if (pd->commit_gen <= m->written_gen) {
+			err = pd->res.error;
+			ls->flushes_written++;
+		} else {
+			pp = &pd->next;
+			continue;
+		}
+		*pp = pd->next;
+		logs_reply(ls, pd, err, pd->res.out, pd->res.out_len);
+		free(pd);
+	}
 }
