@@ -384,9 +384,8 @@ static void own_check(struct group *g)
 	if (n || pending || g->join_sent)
 		return;
 	r = cluster_stream_join_log(g);
-	if (r < 0) {
+	if (r < 0)
 		cluster_want_rejoin(g, "cannot join the log in the stream");
-	}
 }
 
 void cluster_stream_own_change(struct group *g, const struct csync_event *ev)

@@ -559,17 +559,10 @@ static void answer_delivered(struct mlog *m, struct pending *pd)
 
 	if ((res->needs_commit || pd->req.type == DM_ULOG_POSTSUSPEND) &&
 	    !res->error && m->p.kind == RLOG_DISK) {
-		if (m->committed_gen < pd->commit_gen &&
-		    m->written_gen < pd->commit_gen) {
-			pd->state = P_WAIT_COMMIT;
-			return;
-		}
 		if (m->committed_gen < pd->commit_gen) {
-			pending_unlink(m, pd);	/* our own write holds it */
-			m->ls->flushes_written++;
-			logs_reply(m->ls, pd, res->error, res->out,
-				   res->out_len);
-			free(pd);
+			pd->state = P_WAIT_COMMIT;
+			if (m->written_gen >= pd->commit_gen)
+				logs_answer_committed(m);	/* our write */
 			return;
 		}
 		/* A write of this generation already ended (it can fail

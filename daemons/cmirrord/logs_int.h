@@ -207,8 +207,8 @@ void mlog_disk_kick(struct mlog *m);
 /* The replica was replaced or rewound (reset, checkpoint, merge, fresh
  * load): our writes so far say nothing about its generations. */
 void mlog_disk_new_epoch(struct mlog *m);
-/* logs.c: answer our FLUSHes that the disk now holds (a COMMITTED came,
- * or our own write ended). */
+/* logs_reply.c: answer our FLUSHes that the disk now holds (a COMMITTED
+ * came, or our own write ended). */
 void logs_answer_committed(struct mlog *m);
 void logs_disk_hook(struct loop *lp, void *ctx);
 void mlog_disk_close(struct mlog *m);
