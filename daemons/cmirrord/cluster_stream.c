@@ -57,14 +57,11 @@ struct cl_stream {
 	struct group *hash[STREAM_HASH];
 };
 
-static size_t hash_of(const char *uuid)
-{
-	return crc32c(0, uuid, strlen(uuid)) % STREAM_HASH;
-}
-
 static struct group *find(const struct cl_stream *s, const char *uuid)
 {
-	for (struct group *g = s->hash[hash_of(uuid)]; g; g = g->hnext)
+	size_t b = crc32c_bucket(uuid, STREAM_HASH);
+
+	for (struct group *g = s->hash[b]; g; g = g->hnext)
 		if (!strcmp(g->uuid, uuid))
 			return g;
 	return NULL;
@@ -73,7 +70,7 @@ static struct group *find(const struct cl_stream *s, const char *uuid)
 void cluster_stream_add(struct group *g)
 {
 	struct cl_stream *s = g->cl->s;
-	size_t b = hash_of(g->uuid);
+	size_t b = crc32c_bucket(g->uuid, STREAM_HASH);
 
 	g->hnext = s->hash[b];
 	s->hash[b] = g;
@@ -82,9 +79,9 @@ void cluster_stream_add(struct group *g)
 void cluster_stream_del(struct group *g)
 {
 	struct cl_stream *s = g->cl->s;
+	size_t b = crc32c_bucket(g->uuid, STREAM_HASH);
 
-	for (struct group **pp = &s->hash[hash_of(g->uuid)]; *pp;
-	     pp = &(*pp)->hnext)
+	for (struct group **pp = &s->hash[b]; *pp; pp = &(*pp)->hnext)
 		if (*pp == g) {
 			*pp = g->hnext;
 			return;

@@ -54,14 +54,11 @@ struct vtab {
 	size_t held_bytes;
 };
 
-static size_t bucket(const char *uuid)
-{
-	return crc32c(0, uuid, strlen(uuid)) % VT_BUCKETS;
-}
-
 static struct vt_ent *map_find(const struct vt_map *m, const char *uuid)
 {
-	for (struct vt_ent *e = m->b[bucket(uuid)]; e; e = e->next)
+	size_t b = crc32c_bucket(uuid, VT_BUCKETS);
+
+	for (struct vt_ent *e = m->b[b]; e; e = e->next)
 		if (!strcmp(e->uuid, uuid))
 			return e;
 	return NULL;
@@ -84,7 +81,7 @@ static struct vt_ent *map_get(struct vt_map *m, const char *uuid, bool *full)
 	if (!e)
 		return NULL;
 	snprintf(e->uuid, sizeof(e->uuid), "%s", uuid);
-	b = bucket(uuid);
+	b = crc32c_bucket(uuid, VT_BUCKETS);
 	e->next = m->b[b];
 	m->b[b] = e;
 	m->n++;
@@ -93,8 +90,9 @@ static struct vt_ent *map_get(struct vt_map *m, const char *uuid, bool *full)
 
 static void map_del(struct vt_map *m, struct vt_ent *e)
 {
-	for (struct vt_ent **pp = &m->b[bucket(e->uuid)]; *pp;
-	     pp = &(*pp)->next)
+	size_t b = crc32c_bucket(e->uuid, VT_BUCKETS);
+
+	for (struct vt_ent **pp = &m->b[b]; *pp; pp = &(*pp)->next)
 		if (*pp == e) {
 			*pp = e->next;
 			free(e);

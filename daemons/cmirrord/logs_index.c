@@ -11,14 +11,11 @@
 #include "cmirror/crc32c.h"
 #include "logs_int.h"
 
-static size_t bucket(const char *uuid)
-{
-	return crc32c(0, uuid, strlen(uuid)) % LOGS_HASH;
-}
-
 struct mlog *logs_find(const struct logs *ls, const char *uuid)
 {
-	for (struct mlog *m = ls->hash[bucket(uuid)]; m; m = m->hnext)
+	size_t b = crc32c_bucket(uuid, LOGS_HASH);
+
+	for (struct mlog *m = ls->hash[b]; m; m = m->hnext)
 		if (!strcmp(m->uuid, uuid))
 			return m;
 	return NULL;
@@ -26,7 +23,7 @@ struct mlog *logs_find(const struct logs *ls, const char *uuid)
 
 void logs_link(struct logs *ls, struct mlog *m)
 {
-	size_t b = bucket(m->uuid);
+	size_t b = crc32c_bucket(m->uuid, LOGS_HASH);
 
 	m->next = ls->logs;
 	ls->logs = m;
@@ -36,13 +33,14 @@ void logs_link(struct logs *ls, struct mlog *m)
 
 void logs_unlink(struct logs *ls, struct mlog *m)
 {
+	size_t b = crc32c_bucket(m->uuid, LOGS_HASH);
+
 	for (struct mlog **pp = &ls->logs; *pp; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;
 			break;
 		}
-	for (struct mlog **pp = &ls->hash[bucket(m->uuid)]; *pp;
-	     pp = &(*pp)->hnext)
+	for (struct mlog **pp = &ls->hash[b]; *pp; pp = &(*pp)->hnext)
 		if (*pp == m) {
 			*pp = m->hnext;
 			break;
