@@ -60,6 +60,18 @@ c_cluster_synced() {
 	h_log "both logs up and in sync on $n nodes"
 }
 
+# c_disk_writer_setup: 3 nodes, the disk log up on each and resynced from
+# node 2; every node names node 1 (the lowest id) the disk writer.
+c_disk_writer_setup() {
+	local i
+	c_cluster 3 || return 1
+	for i in 1 2 3; do
+		c_ksim "$i" disk up || { h_fail "node $i: up"; return 1; }
+	done
+	c_resync_all 2 disk || return 1
+	c_writer_is disk 1 1 2 3
+}
+
 # c_writers_overlap: background writers on both logs (tags LOG1..LOG3):
 # nodes 1 and 2 on regions 0-47, node 3 on 16-62 holding its clears back
 # (mark mode, no resync of their own).  The last region is left to tests

@@ -27,10 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cluster-common.sh"
 
 lg=disk
-c_cluster 3 || exit 1
-for i in 1 2 3; do c_ksim "$i" $lg up || c_die "node $i: up"; done
-c_resync_all 2 $lg || exit 1
-c_writer_is $lg 1 1 2 3 || exit 1
+c_disk_writer_setup || exit 1
 gen=$(c_field 2 $lg generation)
 h_log "disk log up and in sync on 3 nodes, generation $gen, writer node 1"
 
