@@ -40,7 +40,11 @@
 #     before each raw message: both sides send at any point of the token's
 #     rotation) on 1 and 3 nodes; mark+flush of a clustered-disk log on 1
 #     and 3 nodes against the raw round trip plus one synchronous 512-byte
-#     write (dd oflag=direct,dsync on the same file system, mean).
+#     write (dd oflag=direct,dsync on the same file system, mean); for the
+#     random-arrival rows, where the time goes: the daemon's statistics
+#     of the run (cmirrorctl stats --reset before, --json after) split the
+#     load generator's mean into the daemon's part, the CPG ordering of
+#     its messages within it, and the socket hops outside it.
 #  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs, and mark+flush
 #     latency of one busy log on the same daemon before and after the idle
 #     logs come (what an idle log costs a busy one); a 2^27-region log:
@@ -106,6 +110,12 @@ cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 # coarse for what 1000 idle logs cost in 10 s).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 daemon_pid() { h__pid "$1" cmirrord; }
+# jnum OBJECT KEY JSON: a number inside "OBJECT":{...} of cmirrorctl's JSON
+jnum() { sed -n "s/.*\"$1\":{[^}]*\"$2\":\([0-9]*\).*/\1/p" <<<"$3" | head -1; }
+# The daemon's own view of a run: its statistics are zeroed before the run
+# and read after it (cmirrorctl stats --reset / --json).
+dstats_reset() { h_cmirrorctl "$1" --reset stats >/dev/null; }
+dstats() { h_cmirrorctl "$1" --json stats | tr -d '\n'; }
 uload() {	# NODE ARGS...: ulog-load against the node's daemon
 	local i=$1
 	shift
@@ -148,6 +158,7 @@ write_k() {
 		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" up >/dev/null || return 1
 	done
 	settle 1
+	dstats_reset 1 || return 1
 	for i in $(seq "$k"); do
 		# shellcheck disable=SC2086
 		uload "$i" --prefix "$pre" --logs "$n" --ctr "$CTR" --seconds "$secs" \
@@ -164,6 +175,8 @@ write_k() {
 	done
 	line=$(grep uload: "$OUT/w.1")
 	W_P50=$(field p50_us "$line"); W_P99=$(field p99_us "$line")
+	W_MEAN=$(field mean_us "$line")
+	W_STATS=$(dstats 1) || return 1
 	rm -f "$OUT"/w.*
 }
 
@@ -255,20 +268,32 @@ line=$(h_exec 1 "$CPGB" --group rawthink1 --size $OPS_MSG --window 1 \
 	--count 1000 --senders 1 --think-us "$THINK_US") || exit 1
 rec "raw think senders=1 $line"
 RT1_P50=$(field p50_us "$line"); RT1_P99=$(field p99_us "$line")
+RT1_MEAN=$(field mean_us "$line")
 line=$(raw_k 3 rawthink3 1 500 --think-us "$THINK_US") || exit 1
 rec "raw think senders=3 $line"
 RT3_P50=$(field p50_us "$line"); RT3_P99=$(field p99_us "$line")
 line=$(raw_k 3 rawthinkack3 1 500 --ack --think-us "$THINK_US") || exit 1
 rec "raw stable think senders=3 $line"
 RTS_P50=$(field p50_us "$line"); RTS_P99=$(field p99_us "$line")
+RTS_MEAN=$(field mean_us "$line")
 b_log "random arrivals: 1 log on node 1, 1 log on 3 nodes"
 settle 1
+dstats_reset 1 || exit 1
 line=$(uload 1 --prefix w1-1 --logs 1 --ctr "$CTR" --seconds "$SECS" \
 	--think-us "$THINK_US" write) || exit 1
 rec "cmirrord think nodes=1 $line"
 T1_P50=$(field p50_us "$line"); T1_P99=$(field p99_us "$line")
+# Where the time goes (means add up, percentiles do not): the load
+# generator's figure = the daemon's (request in to answer queued, of which
+# the CPG ordering of its messages) + the two socket hops and wake-ups.
+T1_MEAN=$(field mean_us "$line")
+json=$(dstats 1) || exit 1
+rec "stats think nodes=1 node=1 $json"
+T1_DMN=$(jnum FLUSH mean_us "$json"); T1_ORD=$(jnum order mean_us "$json")
 WK_ARGS="--think-us $THINK_US" write_k 3 t3-1 1 || exit 1
-T3_P50=$W_P50; T3_P99=$W_P99
+T3_P50=$W_P50; T3_P99=$W_P99; T3_MEAN=$W_MEAN
+rec "stats think nodes=3 node=1 $W_STATS"
+T3_DMN=$(jnum FLUSH mean_us "$W_STATS"); T3_ORD=$(jnum order mean_us "$W_STATS")
 
 # A clustered-disk log: the FLUSH also waits for the device.  Its baseline
 # adds one synchronous 512-byte write (O_DIRECT|O_DSYNC, what the daemon's
@@ -458,6 +483,19 @@ REPORT=$OUT/report.md
 	echo "| idle log CPU ($IDLE_LOGS logs, 10 s) | $IDLE_CPU CPU-us/s per log | |"
 	echo "| mark+flush p50, 1 log on node 3 (group of one) beside $IDLE_LOGS idle logs / the same before they came | $S1_P50 / $S0_P50 us = $(ratio "$S1_P50" "$S0_P50")x | |"
 	echo "| the same beside $IDLE_LOGS idle logs, vs raw RTT w=1 (node 1) | $(ratio "$S1_P50" "${RAW[1,1,p50]}")x | |"
+	echo
+	echo "Where a mark+flush's time goes, random arrivals, node 1, means in us (cmirrorctl stats of the run):"
+	echo
+	minus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "") print a - b; else print "n/a" }'; }
+	echo "| | 1 node | 3 nodes |"
+	echo "|---|---:|---:|"
+	echo "| load generator: request sent to answer read | $T1_MEAN | $T3_MEAN |"
+	echo "| socket hops and wake-ups (load generator - daemon) | $(minus "$T1_MEAN" "$T1_DMN") | $(minus "$T3_MEAN" "$T3_DMN") |"
+	echo "| daemon: FLUSH in to answer queued | $T1_DMN | $T3_DMN |"
+	echo "| of which CPG ordering of the daemon's messages (multicast to own delivery) | $T1_ORD | $T3_ORD |"
+	echo "| the rest: daemon's own work (3 nodes: and the members' acks) | $(minus "$T1_DMN" "$T1_ORD") | $(minus "$T3_DMN" "$T3_ORD") |"
+	echo "| raw CPG mean, same pauses (1 node: RTT; 3 nodes: stable RTT) | $RT1_MEAN | $RTS_MEAN |"
+	echo "| daemon / raw | $(ratio "$T1_DMN" "$RT1_MEAN")x | $(ratio "$T3_DMN" "$RTS_MEAN")x |"
 	echo
 	echo "Raw lines: results.txt.  Run time: $((SECONDS - B_T0)) s."
 } >"$REPORT"

@@ -106,7 +106,8 @@ int ctl_req_encode(uint32_t cmd, uint16_t flags, const char *arg, void *buf,
 	size_t alen = arg ? strlen(arg) : 0;
 	int r;
 
-	if (!ctl_cmd_name(cmd) || (flags & ~CTL_F_JSON))
+	if (!ctl_cmd_name(cmd) || (flags & ~CTL_F_REQ_ALL) ||
+	    ((flags & CTL_F_RESET) && cmd != CTL_CMD_STATS))
 		return -EINVAL;
 	r = check_arg(cmd, alen);
 	if (r < 0)
@@ -132,7 +133,8 @@ int ctl_req_decode(const void *buf, size_t len, struct ctl_req *r)
 		return -EBADMSG;
 	if (!ctl_cmd_name(cmd))
 		return -EOPNOTSUPP;
-	if (flags & ~CTL_F_JSON)
+	if ((flags & ~CTL_F_REQ_ALL) ||
+	    ((flags & CTL_F_RESET) && cmd != CTL_CMD_STATS))
 		return -EINVAL;
 	e = check_arg(cmd, plen);
 	if (e < 0)

@@ -44,7 +44,8 @@ static void usage(FILE *f)
 "Commands:\n"
 "  status        node id, quorum and every mirror log\n"
 "  log UUID      detail of one log, with a picture of its regions\n"
-"  stats         requests by type, latencies, group operations\n"
+"  stats         requests by type, latencies, group operations, CPG\n"
+"                ordering time of our messages\n"
 "  dump          the daemon's in-memory debug log ring\n"
 "  config        effective options and where each came from\n"
 "  ping          check that the daemon answers\n"
@@ -53,6 +54,7 @@ static void usage(FILE *f)
 "  -s, --socket PATH      control socket (default %s)\n"
 "  -j, --json             print the daemon's JSON reply unchanged\n"
 "  -t, --timeout-ms N     give up after N milliseconds (default %u)\n"
+"  -r, --reset            with stats: zero the statistics once shown\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -228,6 +230,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "reset", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -241,13 +244,16 @@ int main(int argc, char **argv)
 
 	/* Our own one-line messages: cmirrorctl(8) promises one line. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:jt:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:jt:rhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
 			break;
 		case 'j':
 			flags |= CTL_F_JSON;
+			break;
+		case 'r':
+			flags |= CTL_F_RESET;
 			break;
 		case 't':
 			if (parse_timeout(optarg, &timeout) < 0) {
@@ -296,6 +302,10 @@ int main(int argc, char **argv)
 	} else if (optind + 1 != argc) {
 		fprintf(stderr, "%s: '%s' takes no argument\n", prog,
 			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if ((flags & CTL_F_RESET) && cmd != CTL_CMD_STATS) {
+		fprintf(stderr, "%s: --reset goes with stats only\n", prog);
 		return EXIT_USAGE;
 	}
 	n = ctl_req_encode((uint32_t)cmd, flags, arg, req, sizeof(req));

@@ -23,37 +23,6 @@
 #define RECONNECT_MIN_MS	100
 #define RECONNECT_MAX_MS	5000
 
-int cluster_cs_to_errno(cs_error_t e)
-{
-	switch (e) {
-	case CS_OK: return 0;
-	case CS_ERR_LIBRARY: return -ENOTCONN;	/* corosync not running */
-	case CS_ERR_VERSION: return -EPROTO;
-	case CS_ERR_INIT: return -ENOTCONN;
-	case CS_ERR_TIMEOUT: return -ETIMEDOUT;
-	case CS_ERR_TRY_AGAIN: return -EAGAIN;
-	case CS_ERR_INVALID_PARAM: return -EINVAL;
-	case CS_ERR_NO_MEMORY: return -ENOMEM;
-	case CS_ERR_BAD_HANDLE: return -EBADF;
-	case CS_ERR_BUSY: return -EBUSY;
-	case CS_ERR_ACCESS: return -EACCES;
-	case CS_ERR_NOT_EXIST: return -ENOENT;
-	case CS_ERR_NAME_TOO_LONG: return -ENAMETOOLONG;
-	case CS_ERR_EXIST: return -EEXIST;
-	case CS_ERR_NO_SPACE: return -ENOSPC;
-	case CS_ERR_INTERRUPT: return -EINTR;
-	case CS_ERR_NAME_NOT_FOUND: return -ENOENT;
-	case CS_ERR_NO_RESOURCES: return -ENOBUFS;
-	case CS_ERR_NOT_SUPPORTED: return -EOPNOTSUPP;
-	case CS_ERR_BAD_OPERATION: return -EINVAL;
-	case CS_ERR_FAILED_OPERATION: return -EIO;
-	case CS_ERR_MESSAGE_ERROR: return -EBADMSG;
-	case CS_ERR_QUEUE_FULL: return -EAGAIN;
-	case CS_ERR_TOO_BIG: return -E2BIG;
-	default: return -EIO;
-	}
-}
-
 int cluster_group_name(const char *prefix, const char *uuid, char *out,
 		       size_t outlen)
 {
@@ -109,6 +78,7 @@ static void free_group(struct group *g)
 		loop_timer_cancel(g->cl->lp, g->reconnect);
 	cluster_stable_reset(g);
 	cluster_io_free_all(g);
+	free(g->sent_at);
 	free(g);
 }
 
@@ -131,6 +101,7 @@ static void deliver_cb(cpg_handle_t h, const struct cpg_name *name,
 				"node must set the same", g->name, nodeid);
 		return;
 	}
+	cluster_io_seen(g->cl, g->sent_at, nodeid, pid);
 	cluster_io_deliver(g, nodeid, msg, len);
 }
 
@@ -373,6 +344,8 @@ static int connect_group(struct group *g)
 		return cluster_cs_to_errno(e);
 	}
 	g->connected = true;
+	if (g->sent_at)	/* a new handle: nothing of ours in flight */
+		lat_fifo_reset(g->sent_at);
 	/* With the stream the log joins it at its own group's first
 	 * confchg (cluster_stream_own_change). */
 	g->own_seen = false;
@@ -791,6 +764,17 @@ int cluster_group_info(const struct group_transport *t, const struct group *g,
 				: 0) + (g->merge_out ? g->merge_out->len -
 					g->merge_out->off : 0);
 	info->joiner_queue = g->jq.len;
+	return 0;
+}
+
+int cluster_stats_reset(struct group_transport *t)
+{
+	struct cluster *cl;
+
+	if (!t || t->join != cl_join)
+		return -EOPNOTSUPP;
+	cl = t->tctx;
+	memset(&cl->tot, 0, sizeof(cl->tot));
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmirror/lat_hist.h"
 #include "group.h"
 #include "loop.h"
 #include "options.h"
@@ -76,6 +77,9 @@ struct cluster_stats {
 	uint64_t msgs_sent, msgs_recv, ops_sent, ops_recv;
 	uint64_t try_again, ckpt_sent, ckpt_recv, merges, rejoins;
 	uint64_t bundles_shared;	/* shared-stream: messages of 2+ logs */
+	/* Our own messages, from cpg_mcast_joined() to their delivery back
+	 * to us: what corosync's ordering costs each of our answers. */
+	struct lat_hist order;
 };
 
 /*
@@ -85,6 +89,8 @@ struct cluster_stats {
 int cluster_group_info(const struct group_transport *t, const struct group *g,
 		       struct cluster_group_info *info);
 int cluster_stats(const struct group_transport *t, struct cluster_stats *st);
+/* Zero the counters and the ordering histogram of cluster_stats(). */
+int cluster_stats_reset(struct group_transport *t);
 
 /*
  * The CPG group name for `uuid`: prefix + uuid, or, when that exceeds

@@ -51,6 +51,6 @@ cpg_smoke_SOURCES = test/integ/cpg_smoke.c daemons/cmirrord/cluster.c \
 	daemons/cmirrord/cluster_vtab.c \
 	daemons/cmirrord/quorum.c daemons/cmirrord/loop.c \
 	daemons/cmirrord/logging.c lib/wire.c lib/wire_stream.c lib/crc32c.c \
-	lib/bitmap.c
+	lib/bitmap.c lib/lat_hist.c
 cpg_smoke_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) $(QUORUM_CFLAGS)
 cpg_smoke_LDADD = $(CPG_LIBS) $(QUORUM_LIBS)

@@ -102,6 +102,7 @@ struct group {
 	cpg_handle_t h;
 	int fd;
 	bool connected;
+	struct lat_fifo *sent_at;	/* without the stream: send times */
 	struct loop_timer *reconnect;
 	uint64_t backoff_ms;
 	bool warned;
@@ -263,6 +264,12 @@ void cluster_opq_push(struct cl_opq *q, struct cl_op *op);
 struct cl_op *cluster_opq_pop(struct cl_opq *q);
 /* 1 sent (or queued in this iteration's bundle), 0 congested, -errno. */
 int cluster_io_mcast(struct group *g, const struct iovec *iov, unsigned n);
+/* cluster_io.c: one of our messages went out on the handle whose send
+ * times f holds; a message from nodeid/pid was delivered on it (ours: its
+ * time in flight goes to cl->tot.order). */
+void cluster_io_sent(struct lat_fifo *f);
+void cluster_io_seen(struct cluster *cl, struct lat_fifo *f, uint32_t nodeid,
+		     uint32_t pid);
 void cluster_io_hdr(const struct group *g, struct wire_hdr *h, uint64_t view);
 /* One op in group order (the transport's ACKs are handled here). */
 void cluster_io_deliver_op(struct group *g, uint32_t origin, uint64_t tag,

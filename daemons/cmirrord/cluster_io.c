@@ -3,7 +3,8 @@
  * Cluster transport I/O: the outgoing queue (ops packed into OPS messages,
  * checkpoint chunks first, all behind CS_ERR_TRY_AGAIN retries) and the
  * receive path (OPS delivery, the joiner queue; chunks go to
- * cluster_xfer.c).  Membership decisions are in cluster_sync.c.
+ * cluster_xfer.c), corosync's errors as -errno, and the ordering time of
+ * our own messages.  Membership decisions are in cluster_sync.c.
  */
 #include "config.h"
 
@@ -15,6 +16,38 @@
 
 #include "cluster_int.h"
 #include "logging.h"
+
+/* Corosync's status codes as -errno, at the edge (CS_OK is 1). */
+int cluster_cs_to_errno(cs_error_t e)
+{
+	switch (e) {
+	case CS_OK: return 0;
+	case CS_ERR_LIBRARY: return -ENOTCONN;	/* corosync not running */
+	case CS_ERR_VERSION: return -EPROTO;
+	case CS_ERR_INIT: return -ENOTCONN;
+	case CS_ERR_TIMEOUT: return -ETIMEDOUT;
+	case CS_ERR_TRY_AGAIN: return -EAGAIN;
+	case CS_ERR_INVALID_PARAM: return -EINVAL;
+	case CS_ERR_NO_MEMORY: return -ENOMEM;
+	case CS_ERR_BAD_HANDLE: return -EBADF;
+	case CS_ERR_BUSY: return -EBUSY;
+	case CS_ERR_ACCESS: return -EACCES;
+	case CS_ERR_NOT_EXIST: return -ENOENT;
+	case CS_ERR_NAME_TOO_LONG: return -ENAMETOOLONG;
+	case CS_ERR_EXIST: return -EEXIST;
+	case CS_ERR_NO_SPACE: return -ENOSPC;
+	case CS_ERR_INTERRUPT: return -EINTR;
+	case CS_ERR_NAME_NOT_FOUND: return -ENOENT;
+	case CS_ERR_NO_RESOURCES: return -ENOBUFS;
+	case CS_ERR_NOT_SUPPORTED: return -EOPNOTSUPP;
+	case CS_ERR_BAD_OPERATION: return -EINVAL;
+	case CS_ERR_FAILED_OPERATION: return -EIO;
+	case CS_ERR_MESSAGE_ERROR: return -EBADMSG;
+	case CS_ERR_QUEUE_FULL: return -EAGAIN;
+	case CS_ERR_TOO_BIG: return -E2BIG;
+	default: return -EIO;
+	}
+}
 
 void cluster_opq_init(struct cl_opq *q)
 {
@@ -120,7 +153,26 @@ int cluster_io_mcast(struct group *g, const struct iovec *iov, unsigned n)
 	}
 	g->st.msgs_sent++;
 	g->cl->tot.msgs_sent++;
+	if (!g->sent_at)	/* only without the stream; none: no samples */
+		g->sent_at = calloc(1, sizeof(*g->sent_at));
+	cluster_io_sent(g->sent_at);
 	return 1;
+}
+
+void cluster_io_sent(struct lat_fifo *f)
+{
+	if (f)
+		lat_fifo_sent(f, loop_now_us());
+}
+
+void cluster_io_seen(struct cluster *cl, struct lat_fifo *f, uint32_t nodeid,
+		     uint32_t pid)
+{
+	uint64_t us;
+
+	if (f && nodeid == cl->node && pid == cl->pid &&
+	    lat_fifo_seen(f, loop_now_us(), &us))
+		lat_hist_add(&cl->tot.order, us);
 }
 
 void cluster_io_hdr(const struct group *g, struct wire_hdr *h, uint64_t view)

@@ -54,6 +54,7 @@ struct cl_stream {
 	size_t nbundles;
 	size_t bundle_cap;
 	bool starved;		/* an op found no room: wake after sending */
+	struct lat_fifo sent_at;	/* send times of our bundles */
 	struct group *hash[STREAM_HASH];
 };
 
@@ -208,6 +209,7 @@ void cluster_stream_flush(struct cluster *cl)
 		}
 		cl->tot.msgs_sent++;
 		cl->tot.bundles_shared += b->shared;
+		cluster_io_sent(&s->sent_at);
 		s->head = b->next;
 		if (!s->head)
 			s->tail = NULL;
@@ -455,6 +457,7 @@ static void s_deliver(cpg_handle_t h, const struct cpg_name *name,
 	if (!s->vt || s->lost)
 		return;
 	s->cl->tot.msgs_recv++;
+	cluster_io_seen(s->cl, &s->sent_at, nodeid, pid);
 	r = wstream_open(&d, msg, len);
 	if (r < 0 || d.sender != nodeid) {
 		log_warn("stream: dropping a bundle from node %u: %s", nodeid,
@@ -608,6 +611,7 @@ static int s_connect(struct cl_stream *s)
 		return cluster_cs_to_errno(e);
 	}
 	s->joined = true;
+	lat_fifo_reset(&s->sent_at);	/* a new handle: nothing in flight */
 	s->backoff_ms = 0;
 	s->warned = false;
 	log_info("stream: joined CPG group %.*s as node %u", (int)s->name.length,

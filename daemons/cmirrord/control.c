@@ -191,10 +191,17 @@ static int32_t answer(struct control *c, const struct ctl_req *rq,
 		[CTL_CMD_PING] = r_ping,
 		[CTL_CMD_STATUS] = r_status,
 		[CTL_CMD_LOG] = r_log,
-		[CTL_CMD_STATS] = r_stats,
 	};
 
+	int32_t st;
+
 	switch (rq->cmd) {
+	case CTL_CMD_STATS:
+		st = render(c, rq, NULL, r_stats, body, blen);
+		/* After the body is final: render() may go round again. */
+		if (st == 0 && (rq->flags & CTL_F_RESET))
+			logs_stats_reset(c->ls);
+		return st;
 	case CTL_CMD_DUMP:
 		return render_converted(c, rq, r_ring, r_ring_json, body, blen);
 	case CTL_CMD_CONFIG:

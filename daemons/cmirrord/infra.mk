@@ -4,8 +4,9 @@ cmirrord_SOURCES += daemons/cmirrord/main.c daemons/cmirrord/loop.c \
 	daemons/cmirrord/logging.c daemons/cmirrord/options.c \
 	daemons/cmirrord/pidfile.c daemons/cmirrord/kernel.c \
 	daemons/cmirrord/kernel_txq.c
-lib_libcmirror_a_SOURCES += lib/cfgparse.c
+lib_libcmirror_a_SOURCES += lib/cfgparse.c lib/lat_hist.c
 noinst_HEADERS += daemons/cmirrord/pidfile.h include/cmirror/cfgparse.h \
+	include/cmirror/lat_hist.h \
 	daemons/cmirrord/kernel_txq.h
 dist_man_MANS += doc/cmirrord.8 doc/cmirrord.conf.5
 EXTRA_DIST += cmirrord.conf.example test/fuzz/fuzz_cfgparse.c \
@@ -16,8 +17,12 @@ TESTS += test/check_manpage.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += test_cfgparse test_loop test_options test_kernel_txq \
-	test_qlist
-TESTS += test_cfgparse test_loop test_options test_kernel_txq test_qlist
+	test_qlist test_lat_hist
+TESTS += test_cfgparse test_loop test_options test_kernel_txq test_qlist \
+	test_lat_hist
+test_lat_hist_SOURCES = test/unit/test_lat_hist.c lib/lat_hist.c
+test_lat_hist_CFLAGS = $(UNITTEST_FLAGS)
+test_lat_hist_LDADD = $(CMOCKA_LIBS)
 test_qlist_SOURCES = test/unit/test_qlist.c
 test_qlist_CFLAGS = $(UNITTEST_FLAGS)
 test_qlist_LDADD = $(CMOCKA_LIBS)

@@ -41,5 +41,7 @@ int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
 
 /* Requests by type with latencies, group ops, disk writes. */
 int logs_stats(const struct logs *ls, bool json, char *buf, size_t len);
+/* Zero everything logs_stats() shows (cmirrorctl stats --reset). */
+void logs_stats_reset(struct logs *ls);
 
 #endif

@@ -293,23 +293,12 @@ int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
 	return (int)o.pos;
 }
 
-static uint64_t percentile_us(const struct type_stats *st, unsigned pct)
-{
-	uint64_t want = (st->count * pct + 99) / 100, seen = 0;
-
-	for (unsigned b = 0; b < 32; b++) {
-		seen += st->lat_hist[b];
-		if (seen >= want && want)
-			return UINT64_C(1) << (b + 1);	/* bucket upper bound */
-	}
-	return 0;
-}
-
 /* Transport-wide counters; ops per message sent is the batching won. */
 static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 {
 	struct cluster_stats cs;
 	bool ok = cluster_stats(ls->t, &cs) == 0;
+	const struct lat_hist *h = &cs.order;
 
 	if (ok)
 		outf(o, json ? ",\"cluster\":{\"groups\":%u,\"msgs_sent\":%"
@@ -317,7 +306,7 @@ static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 		     ",\"ops_recv\":%" PRIu64 ",\"try_again\":%" PRIu64
 		     ",\"ckpt_sent\":%" PRIu64 ",\"ckpt_recv\":%" PRIu64
 		     ",\"merges\":%" PRIu64 ",\"rejoins\":%" PRIu64
-		     ",\"bundles_shared\":%" PRIu64 "}" :
+		     ",\"bundles_shared\":%" PRIu64 "" :
 		     "cpg groups %u  messages sent %" PRIu64 "  received %" PRIu64
 		     "  ops sent %" PRIu64 "  received %" PRIu64
 		     "\ncpg try-again %" PRIu64 "  checkpoints sent %" PRIu64
@@ -326,8 +315,25 @@ static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 		     cs.ngroups, cs.msgs_sent, cs.msgs_recv,
 		     cs.ops_sent, cs.ops_recv, cs.try_again, cs.ckpt_sent,
 		     cs.ckpt_recv, cs.merges, cs.rejoins, cs.bundles_shared);
+	if (ok)
+		outf(o, json ? ",\"order\":{\"count\":%" PRIu64 ",\"p50_us\":%"
+		     PRIu64 ",\"p99_us\":%" PRIu64 ",\"mean_us\":%" PRIu64
+		     ",\"max_us\":%" PRIu64 "}}" :
+		     "our messages, multicast to delivery back: %" PRIu64
+		     "  p50_us<= %" PRIu64 "  p99_us<= %" PRIu64 "  mean_us %"
+		     PRIu64 "  max_us %" PRIu64 "\n", h->count,
+		     lat_hist_pct(h, 50), lat_hist_pct(h, 99), lat_hist_mean(h),
+		     h->max_us);
 	if (json)
 		outf(o, "}\n");
+}
+
+void logs_stats_reset(struct logs *ls)
+{
+	memset(ls->stats, 0, sizeof(ls->stats));
+	ls->ops_submitted = ls->ops_delivered = ls->held_sync = 0;
+	ls->flushes_settled = ls->flushes_written = 0;
+	cluster_stats_reset(ls->t);	/* -EOPNOTSUPP without a cluster */
 }
 
 int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
@@ -340,24 +346,24 @@ int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 	     "errors", "p50_us<=", "p99_us<=", "mean_us", "max_us");
 	for (uint32_t t = 1; t <= ULOG_NR_TYPES; t++) {
 		const struct type_stats *st = &ls->stats[t];
+		const struct lat_hist *h = &st->lat;
 
-		if (!st->count)
+		if (!h->count)
 			continue;
 		if (json)
 			outf(&o, "%s\"%s\":{\"count\":%" PRIu64
 			     ",\"errors\":%" PRIu64 ",\"p50_us\":%" PRIu64
 			     ",\"p99_us\":%" PRIu64 ",\"mean_us\":%" PRIu64
 			     ",\"max_us\":%" PRIu64 "}",
-			     first ? "" : ",", ulog_type_name(t), st->count,
-			     st->errors, percentile_us(st, 50),
-			     percentile_us(st, 99), st->lat_us_sum / st->count,
-			     st->lat_us_max);
+			     first ? "" : ",", ulog_type_name(t), h->count,
+			     st->errors, lat_hist_pct(h, 50), lat_hist_pct(h, 99),
+			     lat_hist_mean(h), h->max_us);
 		else
 			outf(&o, "%-22s %10" PRIu64 " %8" PRIu64 " %10" PRIu64
 			     " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
-			     ulog_type_name(t), st->count, st->errors,
-			     percentile_us(st, 50), percentile_us(st, 99),
-			     st->lat_us_sum / st->count, st->lat_us_max);
+			     ulog_type_name(t), h->count, st->errors,
+			     lat_hist_pct(h, 50), lat_hist_pct(h, 99),
+			     lat_hist_mean(h), h->max_us);
 		first = false;
 	}
 	if (json)

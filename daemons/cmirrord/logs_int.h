@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "cmirror/lat_hist.h"
 #include "cmirror/rlog.h"
 #include "cmirror/ulog.h"
 #include "disk.h"
@@ -116,9 +117,8 @@ struct mlog {
 };
 
 struct type_stats {
-	uint64_t count, errors;
-	uint64_t lat_us_sum, lat_us_max;
-	uint64_t lat_hist[32];	/* log2 buckets of microseconds */
+	uint64_t errors;
+	struct lat_hist lat;	/* request in to answer queued */
 };
 
 struct logs {

@@ -18,21 +18,13 @@ static void stats_note(struct logs *ls, uint32_t type, int error,
 		       uint64_t t_start_us)
 {
 	struct type_stats *st;
-	uint64_t us, b = 0;
 
 	if (type > ULOG_NR_TYPES)
 		return;
 	st = &ls->stats[type];
-	us = loop_now_us() - t_start_us;
-	st->count++;
 	if (error)
 		st->errors++;
-	st->lat_us_sum += us;
-	if (us > st->lat_us_max)
-		st->lat_us_max = us;
-	while (b < 31 && (UINT64_C(1) << (b + 1)) <= us)
-		b++;
-	st->lat_hist[b]++;
+	lat_hist_add(&st->lat, loop_now_us() - t_start_us);
 }
 
 void logs_reply(struct logs *ls, struct pending *pd, int error,

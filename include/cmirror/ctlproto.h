@@ -8,7 +8,7 @@
  *   0  magic   "CMC1"
  *   4  u8      version (CTL_VERSION)
  *   5  u8      type: CTL_T_REQUEST or CTL_T_REPLY
- *   6  u16     flags (request: CTL_F_JSON; reply: CTL_F_MORE)
+ *   6  u16     flags (request: CTL_F_JSON, CTL_F_RESET; reply: CTL_F_MORE)
  *   8  u32/i32 request: command; reply: status (0 or -errno)
  *   12 u32     payload length (must equal the frame length - 16)
  *   16 payload request: argument (no NUL); reply: a chunk of the body
@@ -40,8 +40,11 @@ enum ctl_type {
 	CTL_T_REPLY = 2,
 };
 
-/* Request flags. */
+/* Request flags.  CTL_F_RESET: STATS only; zero the statistics once
+ * the reply holds them. */
 #define CTL_F_JSON	0x0001u
+#define CTL_F_RESET	0x0002u
+#define CTL_F_REQ_ALL	(CTL_F_JSON | CTL_F_RESET)
 /* Reply flags. */
 #define CTL_F_MORE	0x0001u
 
@@ -57,7 +60,7 @@ enum ctl_cmd {
 
 struct ctl_req {
 	uint32_t cmd;			/* enum ctl_cmd */
-	uint16_t flags;			/* CTL_F_JSON */
+	uint16_t flags;			/* CTL_F_JSON, CTL_F_RESET */
 	char arg[CTL_ARG_MAX + 1];	/* NUL-terminated */
 };
 

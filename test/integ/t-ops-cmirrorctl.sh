@@ -19,7 +19,11 @@
 #    and back to nothing dirty once the writer stops;
 #  - `stats`: request counters, group op counters and CPG message counters
 #    grow with writes (text and JSON agree), node 3 delivers ops it did not
-#    submit (and sends acknowledgements of the FLUSHes);
+#    submit (and sends acknowledgements of the FLUSHes); the ordering time
+#    of our messages has at most one sample per message sent, ordered
+#    percentiles; `stats --reset` shows the figures and zeroes them, and
+#    writes after it count again; `--reset` with another command is a
+#    usage error;
 #  - `dump`: the debug ring is non-empty and holds the request just made;
 #  - `config`: the control socket comes from the command line, cpg-prefix
 #    is the default;
@@ -124,13 +128,15 @@ mkdir -p "$H_DIR/state-long"
 UP=()
 
 # ---- exit codes, no log yet ----
-for args in "" "bogus" "log" "log a b" "status extra" "--timeout-ms 0 status" "--nope status"; do
+for args in "" "bogus" "log" "log a b" "status extra" "--timeout-ms 0 status" "--nope status" \
+	"--reset status"; do
 	# shellcheck disable=SC2086
 	ctl_rc 1 1 $args || exit 1
 done
 out=$(h_exec 1 "$CTL" --socket "$H_DIR/nonexistent.sock" status 2>&1 >/dev/null)
 rc=$?
 if [ "$rc" != 2 ] || [[ $out != *"cmirrord is not running"* ]]; then c_die "missing socket: exit $rc: $out"; fi
+[[ $ERR == *"--reset goes with stats only"* ]] || c_die "--reset status message: $ERR"
 ctl_rc 4 1 log no-such-log || exit 1
 [[ $ERR == *"unknown log no-such-log"* ]] || c_die "unknown log message: $ERR"
 
@@ -236,8 +242,32 @@ for i in 1 2 3; do
 		c_die "node $i: stats text group ops: $t"
 	grep -qx "cpg groups [0-9]*  messages sent $(jq -r .cluster.msgs_sent <<<"$a")  received $(jq -r .cluster.msgs_recv <<<"$a")  ops sent $(jq -r .cluster.ops_sent <<<"$a")  received $(jq -r .cluster.ops_recv <<<"$a")" <<<"$t" ||
 		c_die "node $i: stats text cpg counters: $t"
+	# Our messages' ordering time: one sample per message sent, at
+	# most (a message may still be on its way back).
+	o=$(jq -c .cluster.order <<<"$a")
+	jq -e --argjson s "$(jq .cluster.msgs_sent <<<"$a")" '.count > 0 and .count <= $s and
+		.p50_us <= .p99_us and .p99_us <= .max_us and .mean_us <= .max_us and .max_us > 0' <<<"$o" >/dev/null ||
+		c_die "node $i: ordering stats $o"
+	grep -qE "^our messages, multicast to delivery back: $(jq .count <<<"$o")  p50_us<= [0-9]+  p99_us<= [0-9]+  mean_us [0-9]+  max_us [0-9]+\$" <<<"$t" ||
+		c_die "node $i: stats text ordering line: $t"
 	h_log "node $i stats: $(jq -c '{ops_submitted, ops_delivered, mark: .requests.MARK_REGION.count, cpg: .cluster}' <<<"$a")"
 done
+
+# ---- stats --reset: the reply has the figures, the next stats starts at 0 ----
+a=$(h_cmirrorctl 1 --json stats) || c_die "stats"
+r=$(h_cmirrorctl 1 --reset --json stats) || c_die "stats --reset"
+[ "$(jq -c .requests <<<"$r")" = "$(jq -c .requests <<<"$a")" ] ||
+	c_die "stats --reset did not show the figures: $(jq -c .requests <<<"$r") vs $(jq -c .requests <<<"$a")"
+z=$(h_cmirrorctl 1 --json stats) || c_die "stats after reset"
+jq -e '(.requests | length) == 0 and .ops_submitted == 0 and .ops_delivered == 0 and
+	.cluster.msgs_sent == 0 and .cluster.order.count == 0' <<<"$z" >/dev/null ||
+	c_die "stats after --reset not zero: $(jq -c . <<<"$z")"
+out=$(c_ksim 1 core --seed 11 run --no-up --writes 10 --burst 1 --mode mark 2>&1) ||
+	c_die "node 1: writes after reset: $out"
+z=$(h_cmirrorctl 1 --json stats) || c_die "stats after reset and writes"
+jq -e '.requests.FLUSH.count > 0 and .ops_submitted > 0 and .cluster.order.count > 0' <<<"$z" >/dev/null ||
+	c_die "stats after --reset and writes: $(jq -c . <<<"$z")"
+h_log "after --reset and 10 writes: $(jq -c '{f: .requests.FLUSH.count, order: .cluster.order}' <<<"$z")"
 
 # ---- marks in the picture while a writer holds them ----
 c_ksim_bg 2 core w2 --seed 7 run --no-up --writes 0 --burst 3 --mode mark --lazy-clear 8

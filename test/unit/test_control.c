@@ -31,6 +31,8 @@
 struct logs {
 	size_t status_len;	/* 0: a short fixed text; else a big body */
 	unsigned dump_calls;
+	size_t stats_len;	/* the same for stats */
+	unsigned stats_calls, resets;
 };
 
 static int fill(char *buf, size_t len, size_t want)
@@ -66,7 +68,16 @@ int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
 
 int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 {
-	return snprintf(buf, len, json ? "{\"requests\":{}}\n" : "request\n");
+	((struct logs *)ls)->stats_calls++;
+	if (ls->stats_len)
+		return fill(buf, len, ls->stats_len);
+	return snprintf(buf, len, json ? "{\"requests\":{},\"resets\":%u}\n" :
+			"request resets %u\n", ls->resets);
+}
+
+void logs_stats_reset(struct logs *ls)
+{
+	ls->resets++;
 }
 
 int options_dump(const struct cmirrord_opts *o, char *buf, size_t len)
@@ -290,7 +301,29 @@ static void test_control_stats_ping(void **state)
 
 	request(e, &cl, CTL_CMD_STATS, 0, NULL);
 	assert_int_equal(cl.rp.status, 0);
-	assert_string_equal(cl.rp.body, "request\n");
+	assert_string_equal(cl.rp.body, "request resets 0\n");
+	client_close(&cl);
+
+	/* --reset: the reply shows the figures from before the reset. */
+	request(e, &cl, CTL_CMD_STATS, CTL_F_RESET | CTL_F_JSON, NULL);
+	assert_int_equal(cl.rp.status, 0);
+	assert_string_equal(cl.rp.body, "{\"requests\":{},\"resets\":0}\n");
+	assert_int_equal(e->ls.resets, 1);
+	client_close(&cl);
+	request(e, &cl, CTL_CMD_STATS, 0, NULL);
+	assert_string_equal(cl.rp.body, "request resets 1\n");
+	assert_int_equal(e->ls.resets, 1);
+	client_close(&cl);
+
+	/* A body rendered twice (it outgrew the first buffer) resets once,
+	 * and only after the second rendering. */
+	e->ls.stats_len = 200000;
+	e->ls.stats_calls = 0;
+	request(e, &cl, CTL_CMD_STATS, CTL_F_RESET, NULL);
+	assert_int_equal(cl.rp.status, 0);
+	assert_int_equal(cl.rp.body_len, 200000);
+	assert_int_equal(e->ls.stats_calls, 2);
+	assert_int_equal(e->ls.resets, 2);
 	client_close(&cl);
 
 	request(e, &cl, CTL_CMD_PING, CTL_F_JSON, NULL);

@@ -49,6 +49,15 @@ static void test_ctlproto_req_roundtrip(void **state)
 			assert_string_equal(r.arg, arg ? arg : "");
 		}
 	}
+	/* RESET goes with STATS (and JSON) only. */
+	for (uint16_t fl = CTL_F_RESET; fl <= CTL_F_REQ_ALL; fl++) {
+		n = ctl_req_encode(CTL_CMD_STATS, fl, NULL, buf, sizeof(buf));
+		assert_int_equal(n, (int)CTL_HDR_SIZE);
+		assert_int_equal(ctl_req_decode(buf, (size_t)n, &r), 0);
+		assert_int_equal(r.flags, fl);
+		assert_int_equal(ctl_req_encode(CTL_CMD_STATUS, fl, NULL, buf,
+						sizeof(buf)), -EINVAL);
+	}
 	/* Wire layout is fixed: magic, version, type, LE fields. */
 	n = ctl_req_encode(CTL_CMD_STATS, CTL_F_JSON, NULL, buf, sizeof(buf));
 	assert_memory_equal(buf, "CMC1\x01\x01\x01\x00\x04\x00\x00\x00"
@@ -92,6 +101,8 @@ static void test_ctlproto_req_garbage(void **state)
 	assert_int_equal(ctl_req_decode(f, (size_t)n, &r), -EOPNOTSUPP);
 	f[8] = CTL_CMD_LOG;
 	f[6] = 0x80;	/* unknown flag */
+	assert_int_equal(ctl_req_decode(f, (size_t)n, &r), -EINVAL);
+	f[6] = CTL_F_RESET;	/* a reset of a log's status: no such thing */
 	assert_int_equal(ctl_req_decode(f, (size_t)n, &r), -EINVAL);
 	f[6] = 0;
 	f[8] = CTL_CMD_STATUS;	/* STATUS takes no argument */
