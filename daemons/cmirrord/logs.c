@@ -180,6 +180,14 @@ static bool no_work_for_me(struct logs *ls, const struct mlog *m)
 	return true;
 }
 
+static bool held_flush_waiting(const struct mlog *m)
+{
+	for (const struct pending *pd = m->pending; pd; pd = pd->next)
+		if (pd->state == P_WAIT_HELD)
+			return true;
+	return false;
+}
+
 /* Route a request that needs the replica (LOCAL reads and ORDERED ops). */
 static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 {
@@ -207,11 +215,24 @@ static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 		return;
 	}
 	if (pd->req.type == DM_ULOG_FLUSH &&
-	    mlog_marks_flush_settled(m, pd->req.data_size)) {
-		ls->flushes_settled++;
-		logs_reply(ls, pd, 0, NULL, 0);
-		free(pd);
-		return;
+	    mlog_marks_flush_local(m, pd->req.data_size)) {
+		if (!mlog_marks_pending_before(m, UINT64_MAX)) {
+			ls->flushes_settled++;
+			logs_reply(ls, pd, 0, NULL, 0);
+			free(pd);
+			return;
+		}
+		/* After our marks sent so far, before any later one; answered
+		 * by core_stable(), or routed again at a start-over.  With one
+		 * waiting already this is the kernel's resend after its
+		 * timeout: it goes round, flagged, and its own stability
+		 * answers both (logs_marks.c). */
+		if (!held_flush_waiting(m)) {
+			pd->tag = ++ls->next_tag;
+			pd->state = P_WAIT_HELD;
+			pending_append(m, pd);
+			return;
+		}
 	}
 	/* With too many such clears not yet held by every member (one
 	 * member is not acknowledging), the next waits until it is held:
@@ -595,9 +616,12 @@ static void core_stable(void *ctx, uint64_t tag)
 	/* answer_delivered() unlinks: look again from the start. */
 	do {
 		for (pd = m->pending; pd; pd = pd->next)
-			if (pd->state == P_WAIT_MARKS &&
+			if ((pd->state == P_WAIT_MARKS ||
+			     pd->state == P_WAIT_HELD) &&
 			    !mlog_marks_pending_before(m, pd->tag))
 				break;
+		if (pd && pd->state == P_WAIT_HELD)
+			m->ls->flushes_settled++;	/* no round of its own */
 		if (pd)
 			answer_delivered(m, pd);
 	} while (pd);

@@ -70,6 +70,8 @@ static const char *pstate_name(enum pending_state s)
 	case P_WAIT_DELIVERY: return "waiting for delivery";
 	case P_WAIT_STABLE: return "waiting for every member";
 	case P_WAIT_MARKS: return "waiting for every member to hold our marks";
+	case P_WAIT_HELD: return "not sent: waiting for every member to hold "
+				 "our marks";
 	case P_WAIT_COMMIT: return "waiting for the disk";
 	}
 	return "?";

@@ -17,6 +17,8 @@
  *                   WAIT_MARKS    a FLUSH of ours, delivered, waiting for
  *                                 our MARK_REGIONs before it to be held by
  *                                 every member (logs_marks.c);
+ *                   WAIT_HELD     an empty FLUSH of a core log, never
+ *                                 submitted, waiting for the same;
  *                   WAIT_COMMIT   applied; a FLUSH/POSTSUSPEND waiting for
  *                                 the disk writer's COMMITTED >= its gen.
  */
@@ -40,7 +42,7 @@
 /* P_WAIT_STABLE: a FLUSH of ours delivered here, not yet known to be held
  * by every member (group.h, GROUP_OP_F_ACKED). */
 enum pending_state { P_WAIT_SYNC, P_WAIT_DELIVERY, P_WAIT_STABLE,
-		     P_WAIT_MARKS, P_WAIT_COMMIT };
+		     P_WAIT_MARKS, P_WAIT_HELD, P_WAIT_COMMIT };
 
 struct pending {
 	struct pending *next;
@@ -183,9 +185,9 @@ void mlog_marks_flagged_sent(struct mlog *m);	/* a flagged op went out */
 /* A MARK of ours submitted before `tag` is not yet stable (or not sent). */
 bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag);
 size_t mlog_marks_unstable(const struct mlog *m);	/* MARKs only */
-/* May a FLUSH with `data_size` bytes of marks be answered now, with no
- * ordering? */
-bool mlog_marks_flush_settled(const struct mlog *m, uint32_t data_size);
+/* May a FLUSH with `data_size` bytes of marks be answered with no ordering
+ * of its own: now, or once our marks sent before it are stable? */
+bool mlog_marks_flush_local(const struct mlog *m, uint32_t data_size);
 /* Our op `tag` is stable: it covers every mark and clear of ours sent
  * before it (and itself); true if that removed a mark. */
 bool mlog_marks_covered(struct mlog *m, uint64_t tag);

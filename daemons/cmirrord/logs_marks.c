@@ -10,15 +10,20 @@
  * would cost a second ordering after it.  Instead each MARK_REGION is
  * flagged: it is answered at delivery as before, the other members'
  * acknowledgements travel while the kernel sends its FLUSH, and the FLUSH
- * is answered once it is delivered and every MARK of ours before it is
- * stable (usually already: two orderings per write instead of three).
- * Such a FLUSH is flagged too, and its own stability answers it as well:
- * a stable op of ours means every member delivered all of ours before it,
- * so it covers those marks.  Without that, one MARK whose stability never
- * comes (a joiner that discards its queue at a newer confchg never
- * acknowledges it; see also cluster_stable.c) would hold every later
- * FLUSH; with it a FLUSH is never slower than when the marks were not
- * tracked at all.
+ * is answered once every MARK of ours before it is stable.  An empty
+ * FLUSH of a core log is not even submitted: it waits here for that
+ * (WAIT_HELD), so a write costs the MARK's ordering and its members'
+ * acknowledgements, with no ordering of the FLUSH and no acknowledgements
+ * of it.  Every MARK becomes stable or the group starts over
+ * (cluster_stable.c: members acknowledge or leave, joiners count as having
+ * acknowledged once their checkpoint is complete, a wait that cannot be
+ * tracked makes the group start over), and at a start-over the waiting
+ * FLUSH is routed again.  A FLUSH that must still go round (a disk log's,
+ * the first after a (re)join, one with a MARK of ours not sent, and the
+ * kernel's resend of one that waits here) is flagged when such marks are
+ * pending, and its own stability answers it as well: a stable op of ours
+ * means every member delivered all of ours before it, so it covers those
+ * marks (and answers a FLUSH waiting here for them).
  *
  * An entry keeps its regions, because an op answered but not yet stable
  * when the group starts over (core_reset) may have reached no other
@@ -133,16 +138,21 @@ bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag)
 
 /*
  * An empty FLUSH of a core log makes durable only what this node marked
- * before it: when every member already holds each of those marks it has
- * nothing left to do, and an ordering would only delay the write.  Clears
- * need no durability.  The first FLUSH of a log or after a rejoin still
- * goes round (marks_unflushed: ours may not have reached anyone); so does
- * one with marks in it (integrated flush), and a disk log's (the disk).
+ * before it: once every member holds each of those marks it has nothing
+ * left to do, and an ordering would only delay the write.  Clears need no
+ * durability.  The first FLUSH of a log or after a rejoin still goes round
+ * (marks_unflushed: ours may not have reached anyone); so does one with
+ * marks in it (integrated flush), a disk log's (the disk), and one while
+ * a MARK of ours is not sent (its stability would never come).
  */
-bool mlog_marks_flush_settled(const struct mlog *m, uint32_t data_size)
+bool mlog_marks_flush_local(const struct mlog *m, uint32_t data_size)
 {
-	return !data_size && m->p.kind == RLOG_CORE && !m->marks_unflushed &&
-	       !mlog_marks_pending_before(m, UINT64_MAX);
+	if (data_size || m->p.kind != RLOG_CORE || m->marks_unflushed)
+		return false;
+	for (size_t i = 0; i < m->n_umarks; i++)
+		if (m->umarks[i].type == DM_ULOG_MARK_REGION && !m->umarks[i].tag)
+			return false;
+	return true;
 }
 
 size_t mlog_marks_unstable(const struct mlog *m)

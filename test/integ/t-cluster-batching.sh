@@ -17,7 +17,11 @@
 #  - an empty FLUSH while every member holds node 1's marks is answered
 #    with no CPG round (ops submitted unchanged, flushes_settled + 1); one
 #    after a MARK_REGION that frozen node 3 cannot acknowledge waits (shows
-#    as pending) until node 3 is thawed; replicas equal at the end.
+#    as pending, not sent) until node 3 is thawed, and is then answered
+#    with no CPG round of its own either (ops submitted unchanged since the
+#    MARK, flushes_settled + 1); the simulator's resend of such a waiting
+#    FLUSH (1 s timeout) goes round, and after the thaw it is answered and
+#    nothing stays pending; replicas equal at the end.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -83,9 +87,11 @@ h_log "an empty FLUSH with our marks held everywhere needed no round"
 kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
 out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
 c_wait_json 1 core '.marks_unstable >= 1' || exit 1
-c_ksim_bg 1 core fl query flush
+s2=$(stat ops_submitted) f2=$(stat flushes_settled)
+# (no resend while node 3 is frozen: that one would go round, see below)
+c_ksim_bg 1 core fl --timeout-ms 60000 query flush
 end=$((SECONDS + 60))
-until h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH '; do
+until h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH .*not sent'; do
 	kill -0 "${C_PID[fl]}" 2>/dev/null || { kill -CONT "$(h__pid 3 cmirrord)"; c_die "the FLUSH after an unstable mark was answered: $(cat "$H_DIR/ksim-fl.out")"; }
 	[ $SECONDS -lt $end ] || c_die "the FLUSH never showed up as pending"
 	sleep "$H_POLL"
@@ -93,9 +99,34 @@ done
 kill -CONT "$(h__pid 3 cmirrord)"
 wait "${C_PID[fl]}" || c_die "flush after the thaw: $(cat "$H_DIR/ksim-fl.err")"
 [ "$(cat "$H_DIR/ksim-fl.out")" = ok ] || c_die "flush after the thaw: $(cat "$H_DIR/ksim-fl.out")"
+s3=$(stat ops_submitted) f3=$(stat flushes_settled)
+[ "$s3" = "$s2" ] && [ "$f3" = $((f2 + 1)) ] ||
+	c_die "the FLUSH that waited went round: ops submitted $s2 -> $s3, settled $f2 -> $f3"
 out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
 for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
 h_log "the FLUSH after a mark node 3 could not acknowledge waited for its thaw"
+
+# The simulator resends a FLUSH that waits that long (as the kernel does
+# after 15 s): the resend goes round, flagged, and its own stability
+# answers both once node 3 is thawed; nothing is left pending.
+kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
+out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
+c_wait_json 1 core '.marks_unstable >= 1' || exit 1
+s4=$(stat ops_submitted)
+c_ksim_bg 1 core fr --timeout-ms 1000 query flush
+end=$((SECONDS + 60))
+until [ "$(stat ops_submitted)" -gt "$s4" ]; do
+	kill -0 "${C_PID[fr]}" 2>/dev/null || { kill -CONT "$(h__pid 3 cmirrord)"; c_die "the FLUSH was answered before its resend: $(cat "$H_DIR/ksim-fr.out")"; }
+	[ $SECONDS -lt $end ] || { kill -CONT "$(h__pid 3 cmirrord)"; c_die "the resent FLUSH never went round"; }
+	sleep "$H_POLL"
+done
+kill -CONT "$(h__pid 3 cmirrord)"
+wait "${C_PID[fr]}" || c_die "resent flush after the thaw: $(cat "$H_DIR/ksim-fr.err")"
+[ "$(cat "$H_DIR/ksim-fr.out")" = ok ] || c_die "resent flush after the thaw: $(cat "$H_DIR/ksim-fr.out")"
+c_wait_json 1 core '.pending == 0' || exit 1
+out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
+for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
+h_log "the resend of a waiting FLUSH went round ($s4 -> $(stat ops_submitted) ops) and both were answered"
 
 for i in 1 2 3; do c_verify "$i" core all || exit 1; done
 c_wait_converged core 30 1 2 3 || exit 1

@@ -105,32 +105,40 @@ static void test_only_marks_hold_a_flush(void **state)
 	assert_int_equal(mlog_marks_unstable(&f->m), 1);
 }
 
-/* An empty FLUSH of a core log is answered with no round only once every
- * MARK of ours is stable, never first after a (re)join, never with marks
- * in it, never for a disk log. */
-static void test_empty_flush_settled_only_when_marks_are_stable(void **state)
+/* An empty FLUSH of a core log needs no round of its own (it waits for
+ * the MARKs of ours sent before it, pending_before with its tag), never
+ * first after a (re)join, never with marks in it, never for a disk log,
+ * never while a MARK of ours is not sent (no stability would come). */
+static void test_empty_flush_local_unless_it_must_go_round(void **state)
 {
 	struct fx *f = *state;
 
 	f->m.p.kind = RLOG_CORE;
 	f->m.marks_unflushed = true;
-	assert_false(mlog_marks_flush_settled(&f->m, 0));
+	assert_false(mlog_marks_flush_local(&f->m, 0));
 	f->m.marks_unflushed = false;
-	assert_true(mlog_marks_flush_settled(&f->m, 0));
-	assert_false(mlog_marks_flush_settled(&f->m, 8));
+	assert_true(mlog_marks_flush_local(&f->m, 0));
+	assert_false(mlog_marks_flush_local(&f->m, 8));
 	track(&f->m, 5, DM_ULOG_CLEAR_REGION, 1);
-	assert_true(mlog_marks_flush_settled(&f->m, 0));	/* clears: no */
 	track(&f->m, 6, DM_ULOG_MARK_REGION, 2);
-	assert_false(mlog_marks_flush_settled(&f->m, 0));
+	/* Sent, not stable: the FLUSH (tag 8) waits for 6 and 7, a later
+	 * mark (9) does not hold it. */
+	assert_true(mlog_marks_flush_local(&f->m, 0));
 	track(&f->m, 7, DM_ULOG_MARK_REGION, 3);
+	track(&f->m, 9, DM_ULOG_MARK_REGION, 4);
+	assert_true(mlog_marks_pending_before(&f->m, 8));
 	assert_false(mlog_marks_covered(&f->m, 5));
-	assert_false(mlog_marks_flush_settled(&f->m, 0));
 	assert_true(mlog_marks_covered(&f->m, 6));
-	assert_false(mlog_marks_flush_settled(&f->m, 0));	/* 7 is not */
+	assert_true(mlog_marks_pending_before(&f->m, 8));	/* 7 is not */
 	assert_true(mlog_marks_covered(&f->m, 7));
-	assert_true(mlog_marks_flush_settled(&f->m, 0));
+	assert_false(mlog_marks_pending_before(&f->m, 8));
+	assert_true(mlog_marks_pending_before(&f->m, UINT64_MAX));
 	f->m.p.kind = RLOG_DISK;
-	assert_false(mlog_marks_flush_settled(&f->m, 0));
+	assert_false(mlog_marks_flush_local(&f->m, 0));
+	f->m.p.kind = RLOG_CORE;
+	/* A mark kept across a start-over and not sent again (tag 0). */
+	mlog_marks_reset(&f->m);
+	assert_false(mlog_marks_flush_local(&f->m, 0));
 }
 
 static void test_stable_op_covers_earlier_ones(void **state)
@@ -304,7 +312,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-			test_empty_flush_settled_only_when_marks_are_stable,
+			test_empty_flush_local_unless_it_must_go_round,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_marks_hold_a_flush,
 						setup, teardown),
