@@ -39,7 +39,8 @@
 #     with random arrivals (a random pause before each write cycle, and
 #     before each raw message: both sides send at any point of the token's
 #     rotation) on 1 and 3 nodes; mark+flush of a clustered-disk log on 1
-#     and 3 nodes against the raw round trip plus one synchronous 512-byte
+#     and 3 nodes, integrated and not (mark then flush), against the raw
+#     round trip plus one synchronous 512-byte
 #     write (dd oflag=direct,dsync on the same file system, mean); for the
 #     random-arrival rows, where the time goes: the daemon's statistics
 #     of the run (cmirrorctl stats --reset before, --json after) split the
@@ -299,16 +300,23 @@ T3_DMN=$(jnum FLUSH mean_us "$W_STATS"); T3_ORD=$(jnum order mean_us "$W_STATS")
 # adds one synchronous 512-byte write (O_DIRECT|O_DSYNC, what the daemon's
 # writes are on this file system) to the raw round trip; dd's mean.
 b_log "clustered-disk log: 1 log on node 1, 1 log on 3 nodes; dd baseline"
-truncate -s 1M "$H_DIR/bench-d1.img" "$H_DIR/bench-d3.img" || exit 1
+truncate -s 1M "$H_DIR/bench-d1.img" "$H_DIR/bench-d3.img" \
+	"$H_DIR/bench-dm3.img" || exit 1
 DCTR="8192 clustered-disk $H_DIR/bench-d1.img $REGION_SECTORS nosync"
 uload 1 --prefix d1 --logs 1 --ctr "$DCTR" up >/dev/null || exit 1
 settle 1
 line=$(uload 1 --prefix d1 --logs 1 --ctr "$DCTR" --seconds "$SECS" write) || exit 1
 rec "cmirrord disk nodes=1 $line"
 DK1_P50=$(field p50_us "$line")
+line=$(uload 1 --prefix d1 --logs 1 --ctr "$DCTR" --seconds "$MW_SECS" markwrite) || exit 1
+rec "cmirrord disk nodes=1 $line"
+DKM1_P50=$(field p50_us "$line")
 CTR="8192 clustered-disk $H_DIR/bench-d3.img $REGION_SECTORS nosync" \
 	write_k 3 d3 1 || exit 1
 DK3_P50=$W_P50
+CTR="8192 clustered-disk $H_DIR/bench-dm3.img $REGION_SECTORS nosync" \
+	write_k 3 dm3 1 markwrite "$MW_SECS" || exit 1
+DKM3_P50=$W_P50
 line=$(dd if=/dev/zero of="$H_DIR/bench-dd.img" bs=512 count=1000 \
 	oflag=direct,dsync 2>&1 | tail -1)
 rec "dd 1000 x 512 B direct,dsync: $line"
@@ -459,6 +467,8 @@ REPORT=$OUT/report.md
 	done
 	row "mark+flush p50 us (clustered-disk, 1 log, 1 node) vs RTT w=1 + one synchronous 512 B write (${DD_US:-?} us, dd)" "$DK1_P50" "$DDR1" "" ""
 	row "mark+flush p50 us (clustered-disk, 1 log, 3 nodes, node 1 the writer) vs raw stable RTT + that write" "$DK3_P50" "$DDRS" "" ""
+	row "mark then flush p50 us (non-integrated, clustered-disk, 1 log, 1 node) vs RTT w=1 + that write" "$DKM1_P50" "$DDR1" "" ""
+	row "mark then flush p50 us (non-integrated, clustered-disk, 1 log, 3 nodes, node 1 the writer) vs raw stable RTT + that write" "$DKM3_P50" "$DDRS" "" ""
 	row "IN_SYNC reads/s (64 logs x 4, local) vs msgs/s w=64" "$READ_RPS" "${RAW[1,64,mps]}" "" ""
 	row "checkpoint us, $BIG_REGIONS regions (${CK_BYTES:-?} B) vs bulk CPG" "$CK_US" "${RAW_BULK:-}" "<=" 2.0
 	echo

@@ -180,6 +180,8 @@ static bool no_work_for_me(struct logs *ls, const struct mlog *m)
 	return true;
 }
 
+static void answer_delivered(struct mlog *m, struct pending *pd);
+
 static bool held_flush_waiting(const struct mlog *m)
 {
 	for (const struct pending *pd = m->pending; pd; pd = pd->next)
@@ -214,23 +216,27 @@ static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 		free(pd);
 		return;
 	}
+	/* An empty FLUSH with no round of its own (logs_marks.c): after
+	 * our marks sent so far, before any later one, answered by
+	 * core_stable() once they are held by every member (at once if they
+	 * are), or routed again at a start-over; a disk log's then waits for
+	 * the device to hold our last mark's generation.  With one waiting
+	 * already this is the kernel's resend after its timeout: it goes
+	 * round, flagged, and its own stability answers both. */
 	if (pd->req.type == DM_ULOG_FLUSH &&
 	    mlog_marks_flush_local(m, pd->req.data_size)) {
-		if (!mlog_marks_pending_before(m, UINT64_MAX)) {
-			ls->flushes_settled++;
-			logs_reply(ls, pd, 0, NULL, 0);
-			free(pd);
-			return;
-		}
-		/* After our marks sent so far, before any later one; answered
-		 * by core_stable(), or routed again at a start-over.  With one
-		 * waiting already this is the kernel's resend after its
-		 * timeout: it goes round, flagged, and its own stability
-		 * answers both (logs_marks.c). */
-		if (!held_flush_waiting(m)) {
+		bool wait = mlog_marks_pending_before(m, UINT64_MAX);
+
+		if (!wait || !held_flush_waiting(m)) {
 			pd->tag = ++ls->next_tag;
 			pd->state = P_WAIT_HELD;
+			pd->commit_gen = m->own_mark_gen;
+			pd->res.needs_commit = m->p.kind == RLOG_DISK;
 			pending_append(m, pd);
+			if (!wait) {
+				ls->flushes_settled++;
+				answer_delivered(m, pd);
+			}
 			return;
 		}
 	}
@@ -504,7 +510,6 @@ static struct pending *find_tag(struct mlog *m, uint64_t tag)
 	return NULL;
 }
 
-static void answer_delivered(struct mlog *m, struct pending *pd);
 static void synced_finish(struct mlog *m);
 
 static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
@@ -551,6 +556,8 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 	}
 	if (origin != logs_me(ls))
 		return;
+	if (type == DM_ULOG_MARK_REGION && !res.error)
+		mlog_marks_delivered(m, tag, m->rl->generation);
 	if (m->replay_tag && tag >= m->replay_tag) {
 		m->replay_tag = 0;
 		synced_finish(m);

@@ -6,7 +6,9 @@
  * ops, so every member knows the generation each FLUSH waits for; the
  * writer writes the changed bitmap blocks off the delivery path (disk.c's
  * worker) and then multicasts COMMITTED{gen, error}.  A FLUSH's origin
- * answers its kernel when COMMITTED >= the FLUSH's generation arrives.
+ * answers its kernel when COMMITTED >= the FLUSH's generation arrives (an
+ * empty FLUSH, never submitted: >= its node's last MARK's generation, so a
+ * MARK_REGION is a point to commit as well).
  * A new writer rewrites the whole area first, so a flush the old writer
  * never finished is covered by the new writer's COMMITTED.
  */
@@ -124,8 +126,10 @@ void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen)
 		return;
 	if (dirtied || cleaned)
 		m->need_write = true;
-	if ((type == DM_ULOG_FLUSH || type == DM_ULOG_POSTSUSPEND) &&
-	    gen > m->max_flush_gen)
+	/* A MARK_REGION as well: an empty FLUSH after it is not submitted
+	 * and waits for the COMMITTED of its generation (logs_marks.c). */
+	if ((type == DM_ULOG_FLUSH || type == DM_ULOG_POSTSUSPEND ||
+	     type == DM_ULOG_MARK_REGION) && gen > m->max_flush_gen)
 		m->max_flush_gen = gen;
 	mlog_disk_kick(m);
 }

@@ -17,8 +17,9 @@
  *                   WAIT_MARKS    a FLUSH of ours, delivered, waiting for
  *                                 our MARK_REGIONs before it to be held by
  *                                 every member (logs_marks.c);
- *                   WAIT_HELD     an empty FLUSH of a core log, never
- *                                 submitted, waiting for the same;
+ *                   WAIT_HELD     an empty FLUSH, never submitted, waiting
+ *                                 for the same (then, for a disk log,
+ *                                 WAIT_COMMIT for our last mark's gen);
  *                   WAIT_COMMIT   applied; a FLUSH/POSTSUSPEND waiting for
  *                                 the disk writer's COMMITTED >= its gen.
  */
@@ -91,6 +92,7 @@ struct mlog {
 	struct umark *umarks;
 	size_t n_umarks, cap_umarks;
 	unsigned clears_unflagged;	/* CLEARs since our last flagged op */
+	uint64_t own_mark_gen;	/* generation of our last MARK delivered */
 	size_t n_uclears;		/* CLEARs in umarks */
 	bool quorate;
 	uint32_t members[LOGS_MAX_MEMBERS];
@@ -193,6 +195,8 @@ bool mlog_marks_flush_local(const struct mlog *m, uint32_t data_size);
 bool mlog_marks_covered(struct mlog *m, uint64_t tag);
 void mlog_marks_forget(struct mlog *m, uint64_t tag);	/* not sent after all */
 void mlog_marks_reset(struct mlog *m);		/* the group starts over */
+/* Our MARK `tag` was delivered here at generation `gen`. */
+void mlog_marks_delivered(struct mlog *m, uint64_t tag, uint64_t gen);
 /* Synced again: send them; the tag of the last one sent, or 0. */
 uint64_t mlog_marks_resubmit(struct mlog *m);
 /* Our marks held by the replica at a reset, put first (tag 0). */

@@ -63,6 +63,7 @@
 /* Tag 0: not submitted (after a reset, or a failed resubmission). */
 struct umark {
 	uint64_t tag;
+	bool delivered;		/* here (its generation: m->own_mark_gen) */
 	uint32_t type;		/* DM_ULOG_MARK_REGION or DM_ULOG_CLEAR_REGION */
 	uint32_t n;
 	uint64_t regions[ULOG_MAX_REGIONS];
@@ -120,6 +121,7 @@ int mlog_marks_track(struct mlog *m, uint64_t tag, uint32_t type,
 		return -ENOMEM;
 	u = &m->umarks[m->n_umarks++];
 	u->tag = tag;
+	u->delivered = false;
 	u->type = type;
 	u->n = n;
 	memcpy(u->regions, w, n * sizeof(*w));
@@ -137,21 +139,27 @@ bool mlog_marks_pending_before(const struct mlog *m, uint64_t tag)
 }
 
 /*
- * An empty FLUSH of a core log makes durable only what this node marked
- * before it: once every member holds each of those marks it has nothing
- * left to do, and an ordering would only delay the write.  Clears need no
- * durability.  The first FLUSH of a log or after a rejoin still goes round
- * (marks_unflushed: ours may not have reached anyone); so does one with
- * marks in it (integrated flush), a disk log's (the disk), and one while
- * a MARK of ours is not sent (its stability would never come).
+ * An empty FLUSH makes durable only what this node marked before it: once
+ * every member holds each of those marks (and, for a disk log, the device
+ * holds the generation of the last of them, m->own_mark_gen) it has
+ * nothing left to do, and an ordering would only delay the write.  Clears
+ * need no durability.  The first FLUSH of a log or after a rejoin still
+ * goes round (marks_unflushed: ours may not have reached anyone); so does
+ * one with marks in it (integrated flush), one while a MARK of ours is not
+ * sent (its stability would never come), and a disk log's while one is
+ * not delivered (the generation to wait for is not known yet).
  */
 bool mlog_marks_flush_local(const struct mlog *m, uint32_t data_size)
 {
-	if (data_size || m->p.kind != RLOG_CORE || m->marks_unflushed)
+	if (data_size || m->marks_unflushed)
 		return false;
-	for (size_t i = 0; i < m->n_umarks; i++)
-		if (m->umarks[i].type == DM_ULOG_MARK_REGION && !m->umarks[i].tag)
+	for (size_t i = 0; i < m->n_umarks; i++) {
+		const struct umark *u = &m->umarks[i];
+
+		if (u->type == DM_ULOG_MARK_REGION &&
+		    (!u->tag || (m->p.kind == RLOG_DISK && !u->delivered)))
 			return false;
+	}
 	return true;
 }
 
@@ -204,6 +212,7 @@ int mlog_marks_save(struct mlog *m, const uint64_t *r, size_t n)
 		size_t first = c * ULOG_MAX_REGIONS;
 
 		u->tag = 0;
+		u->delivered = false;
 		u->type = DM_ULOG_MARK_REGION;
 		u->n = (uint32_t)(n - first < ULOG_MAX_REGIONS ?
 				  n - first : ULOG_MAX_REGIONS);
@@ -215,8 +224,23 @@ int mlog_marks_save(struct mlog *m, const uint64_t *r, size_t n)
 
 void mlog_marks_reset(struct mlog *m)
 {
-	for (size_t i = 0; i < m->n_umarks; i++)
+	for (size_t i = 0; i < m->n_umarks; i++) {
 		m->umarks[i].tag = 0;
+		m->umarks[i].delivered = false;
+	}
+	m->own_mark_gen = 0;
+}
+
+void mlog_marks_delivered(struct mlog *m, uint64_t tag, uint64_t gen)
+{
+	for (size_t i = 0; i < m->n_umarks; i++) {
+		if (m->umarks[i].tag == tag) {
+			m->umarks[i].delivered = true;
+			break;
+		}
+	}
+	if (gen > m->own_mark_gen)
+		m->own_mark_gen = gen;
 }
 
 uint64_t mlog_marks_resubmit(struct mlog *m)

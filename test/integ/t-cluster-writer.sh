@@ -7,6 +7,9 @@
 #  - all three write (--no-resync; node 1 to other regions than nodes 2
 #    and 3); node 1 holds clears back; node 1 answered FLUSHes at the end
 #    of its own writes, nodes 2 and 3 none (they wait for the COMMITTED);
+#    on every node most FLUSHes (all but the first after the join, and
+#    resends) had no CPG round of their own (flushes_settled: they wait
+#    for the generation of their marks on the disk);
 #    then node 1's cmirrord and simulator are killed -9 mid-run;
 #  - nodes 2 and 3 name node 2 the writer and keep writing: their FLUSHes
 #    are answered (progress after the kill);
@@ -43,6 +46,14 @@ fw=$(h_cmirrorctl 1 --json stats | jq -r .flushes_written)
 for i in 2 3; do
 	fw=$(h_cmirrorctl "$i" --json stats | jq -r .flushes_written)
 	[ "$fw" = 0 ] || c_die "node $i answered $fw FLUSHes without the writer's COMMITTED"
+done
+# The FLUSHes after MARK_REGIONs are not submitted (only the first after
+# the join goes round): they wait for our marks' generation on the disk.
+for i in 1 2 3; do
+	s=$(h_cmirrorctl "$i" --json stats)
+	f=$(jq -r .requests.FLUSH.count <<<"$s") st=$(jq -r .flushes_settled <<<"$s")
+	[ "$st" -ge 1 ] && [ $((2 * st)) -ge "$f" ] ||
+		c_die "node $i: $st of $f FLUSHes answered with no round of their own"
 done
 h_kill_cmirrord 1 KILL || exit 1
 c_kill_bg w1

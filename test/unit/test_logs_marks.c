@@ -105,10 +105,11 @@ static void test_only_marks_hold_a_flush(void **state)
 	assert_int_equal(mlog_marks_unstable(&f->m), 1);
 }
 
-/* An empty FLUSH of a core log needs no round of its own (it waits for
- * the MARKs of ours sent before it, pending_before with its tag), never
- * first after a (re)join, never with marks in it, never for a disk log,
- * never while a MARK of ours is not sent (no stability would come). */
+/* An empty FLUSH needs no round of its own (it waits for the MARKs of ours
+ * sent before it, pending_before with its tag), except the first after a
+ * (re)join, one with marks in it, one while a MARK of ours is not sent (no
+ * stability would come), and a disk log's while one is not delivered (the
+ * generation the disk must hold is not known yet). */
 static void test_empty_flush_local_unless_it_must_go_round(void **state)
 {
 	struct fx *f = *state;
@@ -134,11 +135,17 @@ static void test_empty_flush_local_unless_it_must_go_round(void **state)
 	assert_false(mlog_marks_pending_before(&f->m, 8));
 	assert_true(mlog_marks_pending_before(&f->m, UINT64_MAX));
 	f->m.p.kind = RLOG_DISK;
-	assert_false(mlog_marks_flush_local(&f->m, 0));
+	assert_false(mlog_marks_flush_local(&f->m, 0));	/* 9 not here */
+	mlog_marks_delivered(&f->m, 9, 40);
+	assert_true(mlog_marks_flush_local(&f->m, 0));
+	assert_int_equal(f->m.own_mark_gen, 40);
+	mlog_marks_delivered(&f->m, 3, 30);	/* not tracked: gen kept */
+	assert_int_equal(f->m.own_mark_gen, 40);
 	f->m.p.kind = RLOG_CORE;
 	/* A mark kept across a start-over and not sent again (tag 0). */
 	mlog_marks_reset(&f->m);
 	assert_false(mlog_marks_flush_local(&f->m, 0));
+	assert_int_equal(f->m.own_mark_gen, 0);
 }
 
 static void test_stable_op_covers_earlier_ones(void **state)
