@@ -11,19 +11,21 @@
  * flagged: it is answered at delivery as before, the other members'
  * acknowledgements travel while the kernel sends its FLUSH, and the FLUSH
  * is answered once every MARK of ours before it is stable.  An empty
- * FLUSH of a core log is not even submitted: it waits here for that
- * (WAIT_HELD), so a write costs the MARK's ordering and its members'
- * acknowledgements, with no ordering of the FLUSH and no acknowledgements
- * of it.  Every MARK becomes stable or the group starts over
+ * FLUSH is not even submitted: it waits here for that (WAIT_HELD; a disk
+ * log's then waits for the device to hold our last MARK's generation), so
+ * a write costs the MARK's ordering and its members' acknowledgements,
+ * with no ordering of the FLUSH and no acknowledgements of it.  Every
+ * MARK becomes stable or the group starts over
  * (cluster_stable.c: members acknowledge or leave, joiners count as having
  * acknowledged once their checkpoint is complete, a wait that cannot be
  * tracked makes the group start over), and at a start-over the waiting
- * FLUSH is routed again.  A FLUSH that must still go round (a disk log's,
- * the first after a (re)join, one with a MARK of ours not sent, and the
- * kernel's resend of one that waits here) is flagged when such marks are
- * pending, and its own stability answers it as well: a stable op of ours
- * means every member delivered all of ours before it, so it covers those
- * marks (and answers a FLUSH waiting here for them).
+ * FLUSH is routed again.  A FLUSH that must still go round (the first
+ * after a (re)join, one with a MARK of ours not sent, a disk log's with
+ * one not yet delivered, and the kernel's resend of one that waits here)
+ * is flagged when such marks are pending, and its own stability answers
+ * it as well: a stable op of ours means every member delivered all of ours
+ * before it, so it covers those marks (and answers a FLUSH waiting here
+ * for them).
  *
  * An entry keeps its regions, because an op answered but not yet stable
  * when the group starts over (core_reset) may have reached no other
