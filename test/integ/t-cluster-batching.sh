@@ -21,7 +21,9 @@
 #    with no CPG round of its own either (ops submitted unchanged since the
 #    MARK, flushes_settled + 1); the simulator's resend of such a waiting
 #    FLUSH (1 s timeout) goes round, and after the thaw it is answered and
-#    nothing stays pending; replicas equal at the end.
+#    nothing stays pending; replicas equal; then node 3's daemon dies
+#    (SIGKILL, its corosync stays) while node 1's FLUSH waits for its
+#    acknowledgement: the FLUSH is answered, with no round of its own.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -130,6 +132,31 @@ h_log "the resend of a waiting FLUSH went round ($s4 -> $(stat ops_submitted) op
 
 for i in 1 2 3; do c_verify "$i" core all || exit 1; done
 c_wait_converged core 30 1 2 3 || exit 1
-for i in 1 2 3; do c_down "$i" core || exit 1; done
+
+# The member that does not acknowledge dies instead (its corosync stays in
+# the ring): the waiting FLUSH is answered, still with no round of its own.
+kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
+out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
+c_wait_json 1 core '.marks_unstable >= 1' || exit 1
+s5=$(stat ops_submitted) f5=$(stat flushes_settled)
+c_ksim_bg 1 core fk --timeout-ms 60000 query flush
+end=$((SECONDS + 60))
+until h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH .*not sent'; do
+	kill -0 "${C_PID[fk]}" 2>/dev/null || c_die "the FLUSH was answered while node 3 was frozen: $(cat "$H_DIR/ksim-fk.out")"
+	[ $SECONDS -lt $end ] || c_die "the FLUSH never showed up as waiting"
+	sleep "$H_POLL"
+done
+h_kill_cmirrord 3 KILL || exit 1
+wait "${C_PID[fk]}" || c_die "flush after node 3 died: $(cat "$H_DIR/ksim-fk.err")"
+[ "$(cat "$H_DIR/ksim-fk.out")" = ok ] || c_die "flush after node 3 died: $(cat "$H_DIR/ksim-fk.out")"
+s6=$(stat ops_submitted) f6=$(stat flushes_settled)
+[ "$s6" = "$s5" ] && [ "$f6" = $((f5 + 1)) ] ||
+	c_die "the FLUSH went round after node 3 died: ops submitted $s5 -> $s6, settled $f5 -> $f6"
+out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
+for i in 1 2; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
+h_log "node 3 died while node 1's FLUSH waited for its acknowledgement: answered with no round"
+for i in 1 2; do c_verify "$i" core all || exit 1; done
+c_wait_converged core 30 1 2 || exit 1
+for i in 1 2; do c_down "$i" core || exit 1; done
 h_log "PASS"
 exit 0
