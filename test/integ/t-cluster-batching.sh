@@ -86,74 +86,80 @@ h_log "an empty FLUSH with our marks held everywhere needed no round"
 
 # Not when a mark of ours is not held by every member: node 3 is frozen and
 # cannot acknowledge node 1's MARK_REGION, so the FLUSH after it waits.
-kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
-out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
-c_wait_json 1 core '.marks_unstable >= 1' || exit 1
-s2=$(stat ops_submitted) f2=$(stat flushes_settled)
+thaw3() { kill -CONT "$(h__pid 3 cmirrord)" 2>/dev/null; }
+# held_flush TAG TIMEOUT_MS: node 3 frozen, node 1 marks SPARE, then sends
+# a FLUSH in the background (C_PID[TAG]); S, F: node 1's ops submitted and
+# FLUSHes settled before that FLUSH.
+held_flush() {
+	kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
+	out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
+	c_wait_json 1 core '.marks_unstable >= 1' || exit 1
+	S=$(stat ops_submitted) F=$(stat flushes_settled)
+	c_ksim_bg 1 core "$1" --timeout-ms "$2" query flush
+}
+# while_held TAG CMD...: poll CMD while FLUSH TAG is still unanswered.
+while_held() {
+	local tag=$1 end=$((SECONDS + 60))
+	shift
+	until "$@"; do
+		kill -0 "${C_PID[$tag]}" 2>/dev/null || { thaw3; c_die "FLUSH $tag answered before: $*: $(cat "$H_DIR/ksim-$tag.out")"; }
+		[ $SECONDS -lt $end ] || { thaw3; c_die "FLUSH $tag: never $*"; }
+		sleep "$H_POLL"
+	done
+}
+# (the two conditions while_held runs)
+# shellcheck disable=SC2317
+shows_not_sent() { h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH .*not sent'; }
+# shellcheck disable=SC2317
+went_round() { [ "$(stat ops_submitted)" -gt "$S" ]; }
+flush_ok() {
+	wait "${C_PID[$1]}" && [ "$(cat "$H_DIR/ksim-$1.out")" = ok ] ||
+		c_die "FLUSH $1: $(cat "$H_DIR/ksim-$1.out" "$H_DIR/ksim-$1.err")"
+}
+# no_round WHY: answered with no CPG round of its own since held_flush.
+no_round() {
+	local s f
+	s=$(stat ops_submitted) f=$(stat flushes_settled)
+	[ "$s" = "$S" ] && [ "$f" = $((F + 1)) ] ||
+		c_die "$1: ops submitted $S -> $s, settled $F -> $f"
+}
+clear_spare() {	# NODES...: node 1 clears SPARE, clean on NODES
+	local i
+	out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
+	for i in "$@"; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
+}
+
 # (no resend while node 3 is frozen: that one would go round, see below)
-c_ksim_bg 1 core fl --timeout-ms 60000 query flush
-end=$((SECONDS + 60))
-until h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH .*not sent'; do
-	kill -0 "${C_PID[fl]}" 2>/dev/null || { kill -CONT "$(h__pid 3 cmirrord)"; c_die "the FLUSH after an unstable mark was answered: $(cat "$H_DIR/ksim-fl.out")"; }
-	[ $SECONDS -lt $end ] || c_die "the FLUSH never showed up as pending"
-	sleep "$H_POLL"
-done
-kill -CONT "$(h__pid 3 cmirrord)"
-wait "${C_PID[fl]}" || c_die "flush after the thaw: $(cat "$H_DIR/ksim-fl.err")"
-[ "$(cat "$H_DIR/ksim-fl.out")" = ok ] || c_die "flush after the thaw: $(cat "$H_DIR/ksim-fl.out")"
-s3=$(stat ops_submitted) f3=$(stat flushes_settled)
-[ "$s3" = "$s2" ] && [ "$f3" = $((f2 + 1)) ] ||
-	c_die "the FLUSH that waited went round: ops submitted $s2 -> $s3, settled $f2 -> $f3"
-out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
-for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
+held_flush fl 60000
+while_held fl shows_not_sent
+thaw3
+flush_ok fl
+no_round "the FLUSH that waited went round"
+clear_spare 1 2 3
 h_log "the FLUSH after a mark node 3 could not acknowledge waited for its thaw"
 
 # The simulator resends a FLUSH that waits that long (as the kernel does
 # after 15 s): the resend goes round, flagged, and its own stability
 # answers both once node 3 is thawed; nothing is left pending.
-kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
-out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
-c_wait_json 1 core '.marks_unstable >= 1' || exit 1
-s4=$(stat ops_submitted)
-c_ksim_bg 1 core fr --timeout-ms 1000 query flush
-end=$((SECONDS + 60))
-until [ "$(stat ops_submitted)" -gt "$s4" ]; do
-	kill -0 "${C_PID[fr]}" 2>/dev/null || { kill -CONT "$(h__pid 3 cmirrord)"; c_die "the FLUSH was answered before its resend: $(cat "$H_DIR/ksim-fr.out")"; }
-	[ $SECONDS -lt $end ] || { kill -CONT "$(h__pid 3 cmirrord)"; c_die "the resent FLUSH never went round"; }
-	sleep "$H_POLL"
-done
-kill -CONT "$(h__pid 3 cmirrord)"
-wait "${C_PID[fr]}" || c_die "resent flush after the thaw: $(cat "$H_DIR/ksim-fr.err")"
-[ "$(cat "$H_DIR/ksim-fr.out")" = ok ] || c_die "resent flush after the thaw: $(cat "$H_DIR/ksim-fr.out")"
+held_flush fr 1000
+while_held fr went_round
+thaw3
+flush_ok fr
 c_wait_json 1 core '.pending == 0' || exit 1
-out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
-for i in 1 2 3; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
-h_log "the resend of a waiting FLUSH went round ($s4 -> $(stat ops_submitted) ops) and both were answered"
+clear_spare 1 2 3
+h_log "the resend of a waiting FLUSH went round and both were answered"
 
 for i in 1 2 3; do c_verify "$i" core all || exit 1; done
 c_wait_converged core 30 1 2 3 || exit 1
 
 # The member that does not acknowledge dies instead (its corosync stays in
 # the ring): the waiting FLUSH is answered, still with no round of its own.
-kill -STOP "$(h__pid 3 cmirrord)" || c_die "cannot freeze node 3"
-out=$(c_ksim 1 core query mark $SPARE 2>&1) || c_die "mark $SPARE: $out"
-c_wait_json 1 core '.marks_unstable >= 1' || exit 1
-s5=$(stat ops_submitted) f5=$(stat flushes_settled)
-c_ksim_bg 1 core fk --timeout-ms 60000 query flush
-end=$((SECONDS + 60))
-until h_cmirrorctl 1 log "${C_UUID[core]}" | grep -q '^    FLUSH .*not sent'; do
-	kill -0 "${C_PID[fk]}" 2>/dev/null || c_die "the FLUSH was answered while node 3 was frozen: $(cat "$H_DIR/ksim-fk.out")"
-	[ $SECONDS -lt $end ] || c_die "the FLUSH never showed up as waiting"
-	sleep "$H_POLL"
-done
+held_flush fk 60000
+while_held fk shows_not_sent
 h_kill_cmirrord 3 KILL || exit 1
-wait "${C_PID[fk]}" || c_die "flush after node 3 died: $(cat "$H_DIR/ksim-fk.err")"
-[ "$(cat "$H_DIR/ksim-fk.out")" = ok ] || c_die "flush after node 3 died: $(cat "$H_DIR/ksim-fk.out")"
-s6=$(stat ops_submitted) f6=$(stat flushes_settled)
-[ "$s6" = "$s5" ] && [ "$f6" = $((f5 + 1)) ] ||
-	c_die "the FLUSH went round after node 3 died: ops submitted $s5 -> $s6, settled $f5 -> $f6"
-out=$(c_ksim 1 core query clear $SPARE 2>&1) || c_die "clear $SPARE: $out"
-for i in 1 2; do c_wait_clean "$i" core $SPARE 1 || exit 1; done
+flush_ok fk
+no_round "the FLUSH went round after node 3 died"
+clear_spare 1 2
 h_log "node 3 died while node 1's FLUSH waited for its acknowledgement: answered with no round"
 for i in 1 2; do c_verify "$i" core all || exit 1; done
 c_wait_converged core 30 1 2 || exit 1
