@@ -100,14 +100,19 @@ static int check_arg(uint32_t cmd, size_t arg_len)
 	return arg_len ? -EINVAL : 0;
 }
 
+bool ctl_req_flags_valid(uint32_t cmd, uint16_t flags)
+{
+	return !(flags & ~CTL_F_REQ_ALL) &&
+	       (!(flags & CTL_F_RESET) || cmd == CTL_CMD_STATS);
+}
+
 int ctl_req_encode(uint32_t cmd, uint16_t flags, const char *arg, void *buf,
 		   size_t len)
 {
 	size_t alen = arg ? strlen(arg) : 0;
 	int r;
 
-	if (!ctl_cmd_name(cmd) || (flags & ~CTL_F_REQ_ALL) ||
-	    ((flags & CTL_F_RESET) && cmd != CTL_CMD_STATS))
+	if (!ctl_cmd_name(cmd) || !ctl_req_flags_valid(cmd, flags))
 		return -EINVAL;
 	r = check_arg(cmd, alen);
 	if (r < 0)
@@ -133,8 +138,7 @@ int ctl_req_decode(const void *buf, size_t len, struct ctl_req *r)
 		return -EBADMSG;
 	if (!ctl_cmd_name(cmd))
 		return -EOPNOTSUPP;
-	if ((flags & ~CTL_F_REQ_ALL) ||
-	    ((flags & CTL_F_RESET) && cmd != CTL_CMD_STATS))
+	if (!ctl_req_flags_valid(cmd, flags))
 		return -EINVAL;
 	e = check_arg(cmd, plen);
 	if (e < 0)

@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((flags & CTL_F_RESET) && cmd != CTL_CMD_STATS) {
+	if (!ctl_req_flags_valid((uint32_t)cmd, flags)) {	/* only --reset can */
 		fprintf(stderr, "%s: --reset goes with stats only\n", prog);
 		return EXIT_USAGE;
 	}

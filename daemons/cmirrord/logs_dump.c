@@ -302,13 +302,13 @@ static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 	bool ok = cluster_stats(ls->t, &cs) == 0;
 	const struct lat_hist *h = &cs.order;
 
-	if (ok)
+	if (ok) {
 		outf(o, json ? ",\"cluster\":{\"groups\":%u,\"msgs_sent\":%"
 		     PRIu64 ",\"msgs_recv\":%" PRIu64 ",\"ops_sent\":%" PRIu64
 		     ",\"ops_recv\":%" PRIu64 ",\"try_again\":%" PRIu64
 		     ",\"ckpt_sent\":%" PRIu64 ",\"ckpt_recv\":%" PRIu64
 		     ",\"merges\":%" PRIu64 ",\"rejoins\":%" PRIu64
-		     ",\"bundles_shared\":%" PRIu64 "" :
+		     ",\"bundles_shared\":%" PRIu64 :
 		     "cpg groups %u  messages sent %" PRIu64 "  received %" PRIu64
 		     "  ops sent %" PRIu64 "  received %" PRIu64
 		     "\ncpg try-again %" PRIu64 "  checkpoints sent %" PRIu64
@@ -317,7 +317,6 @@ static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 		     cs.ngroups, cs.msgs_sent, cs.msgs_recv,
 		     cs.ops_sent, cs.ops_recv, cs.try_again, cs.ckpt_sent,
 		     cs.ckpt_recv, cs.merges, cs.rejoins, cs.bundles_shared);
-	if (ok)
 		outf(o, json ? ",\"order\":{\"count\":%" PRIu64 ",\"p50_us\":%"
 		     PRIu64 ",\"p99_us\":%" PRIu64 ",\"mean_us\":%" PRIu64
 		     ",\"max_us\":%" PRIu64 "}}" :
@@ -326,6 +325,7 @@ static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 		     PRIu64 "  max_us %" PRIu64 "\n", h->count,
 		     lat_hist_pct(h, 50), lat_hist_pct(h, 99), lat_hist_mean(h),
 		     h->max_us);
+	}
 	if (json)
 		outf(o, "}\n");
 }

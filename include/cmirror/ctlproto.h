@@ -73,6 +73,8 @@ struct ctl_frame {
 
 /* "ping", "status", ... or NULL. */
 const char *ctl_cmd_name(uint32_t cmd);
+/* Known request flags, and CTL_F_RESET only with CTL_CMD_STATS. */
+bool ctl_req_flags_valid(uint32_t cmd, uint16_t flags);
 /* Command word -> enum ctl_cmd; -EINVAL if unknown. */
 int ctl_cmd_parse(const char *word);
 
