@@ -116,6 +116,42 @@ int disklog_encode(uint8_t *area, size_t area_len, const struct bitmap *clean)
 	return 0;
 }
 
+/* Byte of region r's bit, or 0 when the area has none (byte 0 is the
+ * header's, never a bit's). */
+static size_t region_byte(const uint8_t *area, size_t area_len, uint64_t r)
+{
+	struct disklog_header h;
+	uint64_t byte;
+
+	if (!area || area_len < DISKLOG_BITMAP_OFFSET)
+		return 0;
+	disklog_header_decode(area, &h);
+	if (r >= h.nr_regions)
+		return 0;
+	byte = DISKLOG_BITMAP_OFFSET + r / 8;
+	return byte < area_len ? (size_t)byte : 0;
+}
+
+bool disklog_region_clean(const uint8_t *area, size_t area_len, uint64_t r)
+{
+	size_t b = region_byte(area, area_len, r);
+
+	return b && (area[b] >> (r % 8) & 1);
+}
+
+int disklog_set_region(uint8_t *area, size_t area_len, uint64_t r, bool clean)
+{
+	size_t b = region_byte(area, area_len, r);
+
+	if (!b)
+		return -ERANGE;
+	if (clean)
+		area[b] |= (uint8_t)(1u << (r % 8));
+	else
+		area[b] &= (uint8_t)~(1u << (r % 8));
+	return 0;
+}
+
 void disklog_changed_blocks(const uint8_t *old_area, const uint8_t *new_area,
 			    size_t area_len, size_t block_size, size_t *first,
 			    size_t *count)

@@ -204,6 +204,13 @@ bool rlog_is_marked(const struct rlog *l, uint64_t region)
 	return false;
 }
 
+bool rlog_clear_cleans(const struct rlog *l, uint32_t node, uint64_t region)
+{
+	/* dm-log ignores clears once a flush failed: stay dirty. */
+	return !l->flush_failed && bitmap_test(&l->sync, region) &&
+	       !rlog_sm_marked_by_other(l, node, region);
+}
+
 uint64_t rlog_in_sync_hint(const struct rlog *l)
 {
 	/* Every region below the cursor is in sync (rlog_check verifies). */
@@ -413,11 +420,8 @@ static int op_clear(struct rlog *l, uint32_t node, const uint8_t *in,
 		if (!m->n)
 			rlog_sm_marks_remove(l, (size_t)idx);
 	}
-	/* dm-log ignores clears once a flush failed: stay dirty. */
-	if (l->flush_failed)
-		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!bitmap_test(&l->sync, r[i]) || rlog_is_marked(l, r[i]))
+		if (!rlog_clear_cleans(l, node, r[i]))
 			continue;
 		if (!bitmap_set(&l->clean, r[i])) {
 			l->touched_cleaned = true;

@@ -23,5 +23,5 @@ TESTS += test_logs_marks
 test_logs_marks_SOURCES = test/unit/test_logs_marks.c \
 	daemons/cmirrord/logs_marks.c
 test_logs_marks_CFLAGS = $(UNITTEST_FLAGS)
-test_logs_marks_LDADD = $(CMOCKA_LIBS)
+test_logs_marks_LDADD = lib/libcmirror.a $(CMOCKA_LIBS)
 endif

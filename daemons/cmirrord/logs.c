@@ -46,15 +46,6 @@ static struct table *find_table(struct logs *ls, const char *uuid,
 	return NULL;
 }
 
-static void pending_unlink(struct mlog *m, struct pending *pd)
-{
-	for (struct pending **pp = &m->pending; *pp; pp = &(*pp)->next)
-		if (*pp == pd) {
-			*pp = pd->next;
-			return;
-		}
-}
-
 static void pending_append(struct mlog *m, struct pending *pd)
 {
 	struct pending **pp = &m->pending;
@@ -152,6 +143,8 @@ static int submit_pending(struct logs *ls, struct mlog *m, struct pending *pd,
 		return r;
 	}
 	ls->ops_submitted++;
+	if (mark || (type == DM_ULOG_FLUSH && n))
+		mlog_disk_own_marks_sent(m);
 	if (flag)
 		mlog_marks_flagged_sent(m);
 	if (pd->acked)
@@ -179,8 +172,6 @@ static bool no_work_for_me(struct logs *ls, const struct mlog *m)
 			return false;
 	return true;
 }
-
-static void answer_delivered(struct mlog *m, struct pending *pd);
 
 static bool held_flush_waiting(const struct mlog *m)
 {
@@ -235,7 +226,7 @@ static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 			pending_append(m, pd);
 			if (!wait) {
 				ls->flushes_settled++;
-				answer_delivered(m, pd);
+				logs_answer_delivered(m, pd);
 			}
 			return;
 		}
@@ -264,7 +255,7 @@ static void route(struct logs *ls, struct mlog *m, struct pending *pd)
 	if (r < 0) {
 		log_err("%s: cannot submit %s: %s", m->uuid,
 			ulog_type_name(pd->req.type), strerror(-r));
-		pending_unlink(m, pd);
+		logs_pending_unlink(m, pd);
 		logs_reply(ls, pd, r, NULL, 0);
 		free(pd);
 	}
@@ -558,6 +549,8 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 		return;
 	if (type == DM_ULOG_MARK_REGION && !res.error)
 		mlog_marks_delivered(m, tag, m->rl->generation);
+	else if (type == DM_ULOG_CLEAR_REGION)
+		mlog_marks_delivered(m, tag, 0);
 	if (m->replay_tag && tag >= m->replay_tag) {
 		m->replay_tag = 0;
 		synced_finish(m);
@@ -576,31 +569,7 @@ static void core_deliver(void *ctx, uint32_t origin, uint64_t tag,
 		pd->state = P_WAIT_MARKS;	/* core_stable() goes on */
 		return;
 	}
-	answer_delivered(m, pd);
-}
-
-/* A delivered op of ours (FLUSH: and held by every member): answer, once
- * the disk holds its generation for a disk log. */
-static void answer_delivered(struct mlog *m, struct pending *pd)
-{
-	struct rlog_result *res = &pd->res;
-
-	if ((res->needs_commit || pd->req.type == DM_ULOG_POSTSUSPEND) &&
-	    !res->error && m->p.kind == RLOG_DISK) {
-		if (m->committed_gen < pd->commit_gen) {
-			pd->state = P_WAIT_COMMIT;
-			if (m->written_gen >= pd->commit_gen)
-				logs_answer_committed(m);	/* our write */
-			return;
-		}
-		/* A write of this generation already ended (it can fail
-		 * before our FLUSH is even delivered): its outcome is ours,
-		 * or the kernel would trust marks that never reached disk. */
-		res->error = m->committed_err;
-	}
-	pending_unlink(m, pd);
-	logs_reply(m->ls, pd, res->error, res->out, res->out_len);
-	free(pd);
+	logs_answer_delivered(m, pd);
 }
 
 static void core_stable(void *ctx, uint64_t tag)
@@ -614,13 +583,13 @@ static void core_stable(void *ctx, uint64_t tag)
 	for (pd = m->pending; pd; pd = pd->next) {
 		if ((pd->state == P_WAIT_STABLE || pd->state == P_WAIT_MARKS) &&
 		    pd->tag == tag) {
-			answer_delivered(m, pd);
+			logs_answer_delivered(m, pd);
 			break;
 		}
 	}
 	if (!covered)
 		return;
-	/* answer_delivered() unlinks: look again from the start. */
+	/* logs_answer_delivered() unlinks: look again from the start. */
 	do {
 		for (pd = m->pending; pd; pd = pd->next)
 			if ((pd->state == P_WAIT_MARKS ||
@@ -630,7 +599,7 @@ static void core_stable(void *ctx, uint64_t tag)
 		if (pd && pd->state == P_WAIT_HELD)
 			m->ls->flushes_settled++;	/* no round of its own */
 		if (pd)
-			answer_delivered(m, pd);
+			logs_answer_delivered(m, pd);
 	} while (pd);
 }
 

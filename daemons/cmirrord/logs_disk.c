@@ -11,6 +11,17 @@
  * MARK_REGION is a point to commit as well).
  * A new writer rewrites the whole area first, so a flush the old writer
  * never finished is covered by the new writer's COMMITTED.
+ *
+ * The writer writes its own MARKs and FLUSH marks ahead of their ordering:
+ * each write is the replica's clean bits plus what our ops not yet
+ * delivered will do (logs_marks.c), started as soon as we send a mark, so
+ * the write and the group's ordering of it overlap.  Marks written early
+ * are only more dirty regions; clears written early are ours, clean only
+ * where the replica lets them, and another node's later mark of such a
+ * region waits for a COMMITTED, which a write started after its delivery
+ * gives.  Our FLUSH is answered once delivered and the device holds every
+ * region we have marked as dirty (mlog_disk_marks_held), with no write out
+ * that could still change that.
  */
 #include "config.h"
 
@@ -86,8 +97,7 @@ int mlog_disk_init_fresh(struct mlog *m)
 	bitmap_free(&clean);
 	free(m->image);
 	m->image = area;	/* keeps bytes 16..1023 as read */
-	m->need_full_write = true;
-	mlog_disk_new_epoch(m);
+	mlog_disk_new_epoch(m);	/* and a full write */
 	mlog_disk_kick(m);
 	log_info("%s: disk log %s: %s, %" PRIu64 "/%" PRIu64 " in sync",
 		 m->uuid, m->p.dev, valid ? "loaded" : "new log",
@@ -104,6 +114,7 @@ void mlog_disk_members_changed(struct mlog *m)
 	m->writer = m->members[0];
 	if (m->writer != old) {
 		log_info("%s: disk writer is node %u", m->uuid, m->writer);
+		m->image_ok = false;	/* another writer, or ours again */
 		if (m->writer == logs_me(m->ls)) {
 			ensure_dev(m);	/* failure: commits report -EIO */
 			m->need_full_write = true;
@@ -141,12 +152,22 @@ struct write_ctx {
 	uint64_t epoch;
 	uint8_t *next_image;
 	size_t bytes;
+	bool full;
 };
 
 static void send_committed(struct mlog *m, uint64_t gen, int err)
 {
 	uint64_t w[2] = { gen, (uint64_t)(int64_t)err };
-	int r = m->ls->t->submit(m->g, 0, GROUP_OP_COMMITTED, w, 2);
+	int r;
+
+	/* Alone, nobody waits for it: our own FLUSHes go by written_gen.  An
+	 * error goes round all the same: it fails the log (D) in the
+	 * replica. */
+	if (!err && m->nmembers == 1 && gen <= m->written_gen) {
+		m->committed_sent = gen;
+		return;
+	}
+	r = m->ls->t->submit(m->g, 0, GROUP_OP_COMMITTED, w, 2);
 
 	if (r < 0)
 		log_err("%s: cannot announce commit: %s", m->uuid,
@@ -169,6 +190,7 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 	m->write_in_flight = false;
 	if (err) {
 		m->disk_errors++;
+		m->image_ok = false;
 		log_err("%s: writing log device %s: %s", m->uuid, m->p.dev,
 			strerror(-err));
 		free(wc->next_image);
@@ -181,6 +203,8 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 		m->image = wc->next_image;
 		if (wc->epoch == m->disk_epoch && wc->gen > m->written_gen)
 			m->written_gen = wc->gen;
+		if (wc->epoch == m->disk_epoch && wc->full)
+			m->image_ok = true;
 	}
 	if (is_writer(m))
 		send_committed(m, wc->gen, err);
@@ -188,6 +212,20 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 	if (!err)
 		logs_answer_committed(m);	/* ours need no COMMITTED */
 	mlog_disk_kick(m);
+}
+
+/* No write out and the device holds the replica's state (a write of it
+ * ended, nothing changed since): our FLUSHes are answered, the others'
+ * get their COMMITTED. */
+static void held_already(struct mlog *m)
+{
+	uint64_t gen = m->rl->generation;
+
+	if (gen > m->written_gen)
+		m->written_gen = gen;
+	if (m->max_flush_gen > m->committed_sent)
+		send_committed(m, gen, 0);
+	logs_answer_committed(m);
 }
 
 static void start_write(struct mlog *m)
@@ -213,6 +251,7 @@ static void start_write(struct mlog *m)
 		free(wc);
 		return;
 	}
+	mlog_marks_write_ahead(m, img, m->area_len);
 	if (m->need_full_write || !m->image) {
 		count = m->area_len / bs;
 	} else {
@@ -224,8 +263,7 @@ static void start_write(struct mlog *m)
 	if (!count) {
 		free(img);
 		free(wc);
-		if (m->max_flush_gen > m->committed_sent)
-			send_committed(m, m->rl->generation, 0);
+		held_already(m);
 		return;
 	}
 	buf = disk_alloc(m->dev, count * bs);
@@ -242,6 +280,7 @@ static void start_write(struct mlog *m)
 	wc->epoch = m->disk_epoch;
 	wc->next_image = img;
 	wc->bytes = count * bs;
+	wc->full = count * bs == m->area_len;
 	m->write_in_flight = true;
 	r = disk_write_async(m->dev, buf, first * bs, count * bs, true,
 			     write_done, wc);
@@ -257,10 +296,37 @@ static void start_write(struct mlog *m)
 	}
 }
 
+/* Another writer may have written meanwhile (a partition's, say): the
+ * writer rewrites the whole area before its image counts again. */
 void mlog_disk_new_epoch(struct mlog *m)
 {
 	m->disk_epoch++;
 	m->written_gen = 0;
+	m->image_ok = false;
+	m->need_full_write = true;
+}
+
+void mlog_disk_own_marks_sent(struct mlog *m)
+{
+	if (!is_writer(m))
+		return;
+	m->need_write = true;
+	mlog_disk_kick(m);
+}
+
+bool mlog_disk_marks_held(const struct mlog *m)
+{
+	const struct rlog_marks *mk;
+
+	if (!is_writer(m) || !m->image_ok || m->write_in_flight ||
+	    m->rl->log_dev_failed)
+		return false;
+	mk = rlog_marks_of(m->rl, logs_me(m->ls));
+	for (size_t i = 0; mk && i < mk->n; i++)
+		if (disklog_region_clean(m->image, m->area_len,
+					 mk->regions[i]))
+			return false;
+	return true;
 }
 
 void mlog_disk_kick(struct mlog *m)
@@ -289,7 +355,7 @@ static void disk_work(struct mlog *m)
 	if (m->need_write || m->need_full_write)
 		start_write(m);
 	else if (m->max_flush_gen > m->committed_sent)
-		send_committed(m, m->rl->generation, 0);
+		held_already(m);
 }
 
 /*
@@ -322,4 +388,5 @@ void mlog_disk_close(struct mlog *m)
 	m->dev = NULL;
 	free(m->image);
 	m->image = NULL;
+	m->image_ok = false;
 }

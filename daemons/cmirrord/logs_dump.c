@@ -334,7 +334,7 @@ void logs_stats_reset(struct logs *ls)
 {
 	memset(ls->stats, 0, sizeof(ls->stats));
 	ls->ops_submitted = ls->ops_delivered = ls->held_sync = 0;
-	ls->flushes_settled = ls->flushes_written = 0;
+	ls->flushes_settled = ls->flushes_written = ls->flushes_ahead = 0;
 	cluster_stats_reset(ls->t);	/* -EOPNOTSUPP without a cluster */
 }
 
@@ -372,16 +372,19 @@ int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 		outf(&o, "},\"ops_submitted\":%" PRIu64 ",\"ops_delivered\":%"
 		     PRIu64 ",\"held_for_sync\":%" PRIu64
 		     ",\"flushes_settled\":%" PRIu64
-		     ",\"flushes_written\":%" PRIu64, ls->ops_submitted,
+		     ",\"flushes_written\":%" PRIu64
+		     ",\"flushes_ahead\":%" PRIu64, ls->ops_submitted,
 		     ls->ops_delivered, ls->held_sync, ls->flushes_settled,
-		     ls->flushes_written);
+		     ls->flushes_written, ls->flushes_ahead);
 	else
 		outf(&o, "group ops submitted %" PRIu64 "  delivered %" PRIu64
 		     "  held for sync %" PRIu64 "\nempty flushes answered "
 		     "without a round %" PRIu64 "\nflushes answered at the "
-		     "end of our own disk write %" PRIu64 "\n",
-		     ls->ops_submitted, ls->ops_delivered, ls->held_sync,
-		     ls->flushes_settled, ls->flushes_written);
+		     "end of our own disk write %" PRIu64 "\nflushes answered "
+		     "as the disk already held our marks %" PRIu64
+		     "\n", ls->ops_submitted, ls->ops_delivered, ls->held_sync,
+		     ls->flushes_settled, ls->flushes_written,
+		     ls->flushes_ahead);
 	cluster_totals(&o, ls, json);
 	return (int)o.pos;
 }

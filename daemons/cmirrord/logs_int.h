@@ -107,6 +107,10 @@ struct mlog {
 	bool need_full_write;	/* rewrite the whole area (new writer, resume) */
 	bool write_in_flight;
 	uint8_t *image;		/* last area written (or read), writer only */
+	/* image is what the device holds: a full write of ours ended, with
+	 * no error and no other writer since (our FLUSHes may be answered
+	 * from it, mlog_disk_marks_held). */
+	bool image_ok;
 	size_t area_len;
 	uint64_t max_flush_gen;	/* highest gen a delivered FLUSH waits for */
 	uint64_t committed_sent;	/* highest gen we (writer) announced */
@@ -139,6 +143,7 @@ struct logs {
 	uint64_t ops_submitted, ops_delivered, held_sync;
 	uint64_t flushes_settled;	/* empty FLUSHes answered with no round */
 	uint64_t flushes_written;	/* answered at our own write's end */
+	uint64_t flushes_ahead;	/* answered: our marks written ahead */
 };
 
 /* logs_index.c: the registry of mlogs by uuid */
@@ -157,6 +162,10 @@ void logs_reply_now(struct logs *ls, const struct kernel_peer *peer,
 void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
 		      const struct ulog_req *req);
 uint32_t logs_me(const struct logs *ls);
+void logs_pending_unlink(struct mlog *m, struct pending *pd);
+/* A delivered op of ours (a FLUSH: held by every member too): answered
+ * now, or for a disk log once the device holds it (WAIT_COMMIT). */
+void logs_answer_delivered(struct mlog *m, struct pending *pd);
 
 /* logs_replica.c: group_core_ops of the replica's life cycle */
 size_t logs_core_ckpt_size_hint(void *ctx);
@@ -195,8 +204,12 @@ bool mlog_marks_flush_local(const struct mlog *m, uint32_t data_size);
 bool mlog_marks_covered(struct mlog *m, uint64_t tag);
 void mlog_marks_forget(struct mlog *m, uint64_t tag);	/* not sent after all */
 void mlog_marks_reset(struct mlog *m);		/* the group starts over */
-/* Our MARK `tag` was delivered here at generation `gen`. */
+/* Our MARK `tag` was delivered here at generation `gen` (a CLEAR: 0). */
 void mlog_marks_delivered(struct mlog *m, uint64_t tag, uint64_t gen);
+/* Apply our MARKs and CLEARs not delivered yet to an encoded area, as
+ * their delivery will (the disk writer writes ahead of the ordering). */
+void mlog_marks_write_ahead(const struct mlog *m, uint8_t *area,
+			    size_t len);
 /* Synced again: send them; the tag of the last one sent, or 0. */
 uint64_t mlog_marks_resubmit(struct mlog *m);
 /* Our marks held by the replica at a reset, put first (tag 0). */
@@ -207,7 +220,13 @@ void mlog_marks_free(struct mlog *m);
 int mlog_disk_init_fresh(struct mlog *m);	/* open + read + load */
 void mlog_disk_members_changed(struct mlog *m);
 void mlog_disk_after_apply(struct mlog *m, uint32_t type, uint64_t gen);
-void mlog_disk_committed(struct mlog *m, uint64_t gen, int err);
+/* We sent a MARK_REGION or a FLUSH with marks: the writer writes it now,
+ * while the group orders it. */
+void mlog_disk_own_marks_sent(struct mlog *m);
+/* The device holds every region our replica has marked by us as dirty
+ * (the writer, with no write out): our FLUSHes delivered so far may be
+ * answered. */
+bool mlog_disk_marks_held(const struct mlog *m);
 /* Flags of m's disk changed: the hook looks at m (and the loop wakes). */
 void mlog_disk_kick(struct mlog *m);
 /* The replica was replaced or rewound (reset, checkpoint, merge, fresh

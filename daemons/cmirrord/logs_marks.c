@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmirror/disklog.h"
 #include "logging.h"
 #include "logs_int.h"
 
@@ -243,6 +244,45 @@ void mlog_marks_delivered(struct mlog *m, uint64_t tag, uint64_t gen)
 	}
 	if (gen > m->own_mark_gen)
 		m->own_mark_gen = gen;
+}
+
+/*
+ * Our MARKs, CLEARs and FLUSH marks not delivered yet.  Clears first,
+ * each where the replica would let it clean (the rule of its delivery: in
+ * sync, no other node marking it), then marks, so a region cleared and
+ * marked again stays dirty whatever their order.  A clear not sent (tag
+ * 0) cleans nothing; a mark not sent still dirties.  Our ops are
+ * delivered in the order we sent them, so one not delivered comes after
+ * every op of ours the replica holds.
+ */
+void mlog_marks_write_ahead(const struct mlog *m, uint8_t *area, size_t len)
+{
+	uint32_t me = logs_me(m->ls);
+
+	for (int marks = 0; marks < 2; marks++) {
+		for (size_t i = 0; i < m->n_umarks; i++) {
+			const struct umark *u = &m->umarks[i];
+			bool mark = u->type == DM_ULOG_MARK_REGION;
+
+			if (u->delivered || mark != marks || (!mark && !u->tag))
+				continue;
+			for (uint32_t j = 0; j < u->n; j++)
+				if (mark || rlog_clear_cleans(m->rl, me,
+							      u->regions[j]))
+					disklog_set_region(area, len,
+							   u->regions[j],
+							   !mark);
+		}
+	}
+	/* Marks carried in our FLUSHes (integrated flush). */
+	for (const struct pending *pd = m->pending; pd; pd = pd->next) {
+		if (pd->state != P_WAIT_DELIVERY ||
+		    pd->req.type != DM_ULOG_FLUSH)
+			continue;
+		for (uint32_t i = 0; i + 8 <= pd->req.data_size; i += 8)
+			disklog_set_region(area, len,
+					   ulog_get_u64(pd->data + i), false);
+	}
 }
 
 uint64_t mlog_marks_resubmit(struct mlog *m)

@@ -75,7 +75,6 @@ static void adopt(struct mlog *m, struct rlog *rl)
 	rlog_free(m->rl);
 	m->rl = rl;
 	/* The disk image is whatever the writer wrote: rewrite if we are. */
-	m->need_full_write = true;
 	mlog_disk_new_epoch(m);
 	mlog_disk_kick(m);
 	/* Nothing delivered before the checkpoint concerns our commits. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Replies to the kernel and the per-type request statistics they feed
- * (cmirrorctl stats); the answers of FLUSHes that waited for the disk.
+ * (cmirrorctl stats); the answers of delivered ops of ours, and of FLUSHes
+ * that waited for the disk.
  */
 #include "config.h"
 
@@ -75,10 +76,13 @@ void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
 }
 
 /* A COMMITTED's outcome is every FLUSH's up to its gen; a write of our
- * own that ended without error covers ours up to its gen, round or not. */
+ * own that ended without error covers ours up to its gen, round or not;
+ * the device holding all our marks covers every FLUSH of ours delivered
+ * (a POSTSUSPEND waits for the whole state). */
 void logs_answer_committed(struct mlog *m)
 {
 	struct logs *ls = m->ls;
+	bool held = mlog_disk_marks_held(m);
 
 	for (struct pending **pp = &m->pending; *pp;) {
 		struct pending *pd = *pp;
@@ -94,6 +98,9 @@ void logs_answer_committed(struct mlog *m)
 		} else if (pd->commit_gen <= m->written_gen) {
 			err = pd->res.error;
 			ls->flushes_written++;
+		} else if (held && pd->req.type == DM_ULOG_FLUSH) {
+			err = pd->res.error;
+			ls->flushes_ahead++;
 		} else {
 			pp = &pd->next;
 			continue;
@@ -102,4 +109,37 @@ void logs_answer_committed(struct mlog *m)
 		logs_reply(ls, pd, err, pd->res.out, pd->res.out_len);
 		free(pd);
 	}
+}
+
+void logs_pending_unlink(struct mlog *m, struct pending *pd)
+{
+	for (struct pending **pp = &m->pending; *pp; pp = &(*pp)->next)
+		if (*pp == pd) {
+			*pp = pd->next;
+			return;
+		}
+}
+
+/* A delivered op of ours (FLUSH: and held by every member): answer, once
+ * the disk holds its generation for a disk log. */
+void logs_answer_delivered(struct mlog *m, struct pending *pd)
+{
+	struct rlog_result *res = &pd->res;
+
+	if ((res->needs_commit || pd->req.type == DM_ULOG_POSTSUSPEND) &&
+	    !res->error && m->p.kind == RLOG_DISK) {
+		if (m->committed_gen < pd->commit_gen) {
+			pd->state = P_WAIT_COMMIT;
+			/* Our own write, or our marks written ahead. */
+			logs_answer_committed(m);
+			return;
+		}
+		/* A write of this generation already ended (it can fail
+		 * before our FLUSH is even delivered): its outcome is ours,
+		 * or the kernel would trust marks that never reached disk. */
+		res->error = m->committed_err;
+	}
+	logs_pending_unlink(m, pd);
+	logs_reply(m->ls, pd, res->error, res->out, res->out_len);
+	free(pd);
 }

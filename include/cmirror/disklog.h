@@ -51,6 +51,13 @@ int disklog_decode(const uint8_t *area, size_t area_len, uint64_t *nr_regions,
  */
 int disklog_encode(uint8_t *area, size_t area_len, const struct bitmap *clean);
 
+/* Region r's bit in an encoded area: true = clean; false past the header's
+ * nr_regions or the area (a region the area cannot hold counts as dirty). */
+bool disklog_region_clean(const uint8_t *area, size_t area_len, uint64_t r);
+/* Set region r's bit in an encoded area: 0, or -ERANGE past nr_regions or
+ * the area. */
+int disklog_set_region(uint8_t *area, size_t area_len, uint64_t r, bool clean);
+
 /*
  * Which blocks differ between two encoded areas: fills `first`/`count` with
  * the smallest run of block_size blocks covering every difference (count 0

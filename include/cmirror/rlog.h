@@ -188,6 +188,10 @@ void rlog_take_touched(struct rlog *l, bool *dirtied, bool *cleaned);
 const struct rlog_marks *rlog_marks_of(const struct rlog *l, uint32_t node);
 /* Does any node have this region marked? */
 bool rlog_is_marked(const struct rlog *l, uint64_t region);
+/* Would a CLEAR of region by node, applied now, make it clean?  (In sync,
+ * no other node marks it, no flush failed: the rule CLEAR_REGION applies;
+ * false past region_count.) */
+bool rlog_clear_cleans(const struct rlog *l, uint32_t node, uint64_t region);
 /* Lowest out-of-sync region (region_count when none). */
 uint64_t rlog_in_sync_hint(const struct rlog *l);
 

@@ -275,6 +275,35 @@ static void test_disklog_changed_blocks(void **state)
 	free(b);
 }
 
+/* One region's bit, read and set in an encoded area, as the kernel lays it
+ * out (byte 1024 + r/8, bit r%8); past nr_regions there is none. */
+static void test_disklog_region_bits(void **state)
+{
+	struct bitmap clean = { 0 };
+	size_t len = disklog_area_size(40, 512);
+	uint8_t *a = calloc(1, len);
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(bitmap_init(&clean, 40, true), 0);
+	bitmap_clear(&clean, 9);
+	assert_int_equal(disklog_encode(a, len, &clean), 0);
+	assert_true(disklog_region_clean(a, len, 0));
+	assert_false(disklog_region_clean(a, len, 9));
+	assert_true(disklog_region_clean(a, len, 39));
+	assert_false(disklog_region_clean(a, len, 40));	/* none: dirty */
+	assert_int_equal(disklog_set_region(a, len, 33, false), 0);
+	assert_int_equal(a[DISKLOG_BITMAP_OFFSET + 4], 0xfd);
+	assert_false(disklog_region_clean(a, len, 33));
+	assert_int_equal(disklog_set_region(a, len, 9, true), 0);
+	assert_int_equal(a[DISKLOG_BITMAP_OFFSET + 1], 0xff);
+	assert_int_equal(disklog_set_region(a, len, 40, true), -ERANGE);
+	assert_int_equal(disklog_set_region(a, 1000, 0, true), -ERANGE);
+	assert_false(disklog_region_clean(NULL, 0, 0));
+	bitmap_free(&clean);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_disklog_partial_bitmap_rest_dirty),
 		cmocka_unit_test(test_disklog_encode_short_enospc),
 		cmocka_unit_test(test_disklog_changed_blocks),
+		cmocka_unit_test(test_disklog_region_bits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,8 +4,8 @@
  * cmirrord/logs_marks.c): MARKs and early-answered CLEARs are kept in
  * submission order until a stable op of ours covers them, only MARKs hold
  * a FLUSH, and after the group starts over they are submitted again in the
- * order the kernel sent them.  The transport is a fake that records what
- * is submitted.
+ * order the kernel sent them; what the disk writer writes ahead of their
+ * delivery.  The transport is a fake that records what is submitted.
  */
 #include "config.h"
 
@@ -18,10 +18,19 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cmirror/disklog.h"
 #include "logging.h"
 #include "logs_int.h"
 
+#define ME 1u
+
 /* ---- stubs ---- */
+uint32_t logs_me(const struct logs *ls)
+{
+	(void)ls;
+	return ME;
+}
+
 void log_msg(int prio, const char *fmt, ...)
 {
 	(void)prio;
@@ -303,6 +312,88 @@ static void test_clears_kept_are_bounded(void **state)
 	assert_int_equal(f->m.n_uclears, 0);
 }
 
+/* An op applied to the replica the way its delivery does. */
+static void apply(struct rlog *rl, uint32_t node, uint32_t type, uint64_t r)
+{
+	uint8_t in[8];
+	struct rlog_result res;
+
+	ulog_put_u64(in, r);
+	assert_int_equal(rlog_apply(rl, node, type, in, 8, &res), 0);
+}
+
+/* The writer's area = replica + our ops not delivered: marks dirty (also
+ * one not sent, and those in a FLUSH), clears clean only where the
+ * replica lets them (in sync, no other node marking it; not one not
+ * sent), a region cleared then marked again dirty; delivered ops are the
+ * replica's business. */
+static void test_write_ahead_of_delivery(void **state)
+{
+	struct fx *f = *state;
+	struct rlog_params p;
+	struct pending *pd = calloc(1, sizeof(*pd));
+	size_t len = disklog_area_size(64, 512);
+	uint8_t *area = calloc(1, len);
+
+	assert_non_null(pd);
+	assert_non_null(area);
+	assert_int_equal(rlog_parse_ctr("128 clustered-core 2 nosync", &p,
+					NULL, 0), 0);
+	f->m.rl = rlog_new(&p);
+	assert_non_null(f->m.rl);
+	apply(f->m.rl, ME, DM_ULOG_MARK_REGION, 1);	/* ours, delivered */
+	apply(f->m.rl, ME, DM_ULOG_MARK_REGION, 2);
+	apply(f->m.rl, ME, DM_ULOG_MARK_REGION, 3);
+	apply(f->m.rl, 2, DM_ULOG_MARK_REGION, 2);	/* node 2's as well */
+	apply(f->m.rl, ME, DM_ULOG_MARK_REGION, 9);
+	apply(f->m.rl, ME, DM_ULOG_CLEAR_REGION, 9);	/* cleared: clean */
+	apply(f->m.rl, ME, DM_ULOG_MARK_REGION, 9);	/* and marked again */
+	apply(f->m.rl, ME, DM_ULOG_MARK_REGION, 11);
+	bitmap_clear(&f->m.rl->sync, 3);		/* 3 out of sync */
+	track(&f->m, 4, DM_ULOG_CLEAR_REGION, 9);	/* delivered, before */
+	mlog_marks_delivered(&f->m, 4, 0);
+	track(&f->m, 5, DM_ULOG_CLEAR_REGION, 1);
+	track(&f->m, 6, DM_ULOG_CLEAR_REGION, 2);
+	track(&f->m, 7, DM_ULOG_CLEAR_REGION, 3);
+	track(&f->m, 8, DM_ULOG_CLEAR_REGION, 5);
+	track(&f->m, 9, DM_ULOG_MARK_REGION, 5);
+	track(&f->m, 10, DM_ULOG_MARK_REGION, 6);
+	track(&f->m, 11, DM_ULOG_MARK_REGION, 7);
+	mlog_marks_delivered(&f->m, 11, 0);	/* the replica's, not ours */
+	assert_int_equal(mlog_marks_save(&f->m, (uint64_t[]){ 8 }, 1), 0);
+	pd->state = P_WAIT_DELIVERY;
+	pd->req.type = DM_ULOG_FLUSH;
+	pd->req.data_size = 8;
+	ulog_put_u64(pd->data, 10);
+	f->m.pending = pd;
+	track(&f->m, 0, DM_ULOG_CLEAR_REGION, 11);	/* not sent */
+
+	assert_int_equal(disklog_encode(area, len, &f->m.rl->clean), 0);
+	mlog_marks_write_ahead(&f->m, area, len);
+	assert_true(disklog_region_clean(area, len, 1));	/* our clear */
+	assert_false(disklog_region_clean(area, len, 2));	/* node 2 */
+	assert_false(disklog_region_clean(area, len, 3));	/* no sync */
+	assert_false(disklog_region_clean(area, len, 5));	/* re-marked */
+	assert_false(disklog_region_clean(area, len, 6));
+	assert_true(disklog_region_clean(area, len, 7));	/* delivered */
+	assert_false(disklog_region_clean(area, len, 8));	/* unsent */
+	assert_false(disklog_region_clean(area, len, 9));	/* delivered */
+	assert_false(disklog_region_clean(area, len, 10));	/* FLUSH */
+	assert_false(disklog_region_clean(area, len, 11));	/* unsent */
+	assert_true(disklog_region_clean(area, len, 12));
+
+	/* Delivered FLUSHes are the replica's. */
+	pd->state = P_WAIT_COMMIT;
+	assert_int_equal(disklog_encode(area, len, &f->m.rl->clean), 0);
+	mlog_marks_write_ahead(&f->m, area, len);
+	assert_true(disklog_region_clean(area, len, 10));
+	f->m.pending = NULL;
+	free(pd);
+	free(area);
+	rlog_free(f->m.rl);
+	f->m.rl = NULL;
+}
+
 static void test_too_many_regions_refused(void **state)
 {
 	struct fx *f = *state;
@@ -335,6 +426,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_saved_marks_go_first_in_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clears_kept_are_bounded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_ahead_of_delivery,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_regions_refused,
 						setup, teardown),

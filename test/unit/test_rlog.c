@@ -74,6 +74,34 @@ static void test_rlog_clear_out_of_sync_stays_dirty(void **state)
 	rlog_free(l);
 }
 
+/* rlog_clear_cleans says beforehand what a CLEAR's delivery will do. */
+static void test_rlog_clear_cleans_predicts_the_clear(void **state)
+{
+	struct rlog *l = mk(RLOG_CORE, RLOG_SYNC_NONE, 16);
+
+	assert_int_equal(apply1(l, 1, DM_ULOG_MARK_REGION, 3), 0);
+	assert_int_equal(apply1(l, 2, DM_ULOG_MARK_REGION, 4), 0);
+	assert_int_equal(apply1(l, 1, DM_ULOG_MARK_REGION, 4), 0);
+	assert_int_equal(apply2(l, 1, DM_ULOG_SET_REGION_SYNC, 5, 0), 0);
+	assert_true(rlog_clear_cleans(l, 1, 3));	/* only ours */
+	assert_false(rlog_clear_cleans(l, 1, 4));	/* node 2 marks it */
+	assert_false(rlog_clear_cleans(l, 2, 4));	/* and node 1 */
+	assert_false(rlog_clear_cleans(l, 1, 5));	/* out of sync */
+	assert_false(rlog_clear_cleans(l, 1, 16));	/* past the end */
+	assert_true(rlog_clear_cleans(l, 1, 6));	/* unmarked, in sync */
+	assert_int_equal(apply1(l, 1, DM_ULOG_CLEAR_REGION, 3), 0);
+	assert_true(bitmap_test(&l->clean, 3));
+	assert_int_equal(apply1(l, 1, DM_ULOG_CLEAR_REGION, 4), 0);
+	assert_false(bitmap_test(&l->clean, 4));
+	l->flush_failed = true;		/* dm-log keeps them dirty */
+	assert_int_equal(apply1(l, 1, DM_ULOG_MARK_REGION, 3), 0);
+	assert_false(rlog_clear_cleans(l, 1, 3));
+	assert_int_equal(apply1(l, 1, DM_ULOG_CLEAR_REGION, 3), 0);
+	assert_false(bitmap_test(&l->clean, 3));
+	check_ok(l);
+	rlog_free(l);
+}
+
 static void test_rlog_marks_per_node(void **state)
 {
 	struct rlog *l = mk(RLOG_CORE, RLOG_SYNC_NONE, 16);
@@ -505,6 +533,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rlog_mark_clear_nosync),
 		cmocka_unit_test(test_rlog_clear_out_of_sync_stays_dirty),
+		cmocka_unit_test(test_rlog_clear_cleans_predicts_the_clear),
 		cmocka_unit_test(test_rlog_marks_per_node),
 		cmocka_unit_test(test_rlog_flush_integrated),
 		cmocka_unit_test(test_rlog_invalid_unchanged),
