@@ -29,6 +29,11 @@
  *
  * Only disk_open() and disk_read_sync() block the loop thread (once per log,
  * at its first resume); disk_io_free() joins the worker at shutdown.
+ *
+ * Test hooks, from the environment: CMIRRORD_DISK_FAIL_WRITES=DEV fails
+ * every write to DEV with EIO; CMIRRORD_DISK_HOLD_WRITES=FILE starts no
+ * write while FILE exists (the worker waits for its removal; shutdown
+ * waits as well).
  */
 #include "config.h"
 
@@ -43,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -53,6 +59,8 @@
 #include "logging.h"
 
 #define DISK_FAIL_ENV	"CMIRRORD_DISK_FAIL_WRITES"
+/* Test hook: while the file it names exists, the worker starts no write. */
+#define DISK_HOLD_ENV	"CMIRRORD_DISK_HOLD_WRITES"
 /* Regular files use 512 so an image matches a kernel's 512-byte device. */
 #define DISK_FILE_BLOCK	512u
 
@@ -79,6 +87,7 @@ struct disk_io {
 	struct disk_job *q_head, **q_tail;
 	struct disk_job *done_head, **done_tail;
 	bool stop;
+	char *hold_path;	/* DISK_HOLD_ENV, read once at setup */
 	/* Loop thread only: open devices, detached by disk_io_free(). */
 	struct disk_dev *devs;
 };
@@ -384,6 +393,33 @@ static int write_all(struct disk_dev *d, struct disk_job *j)
 	return 0;
 }
 
+/* The test hook: wait (in the worker) until the hold file is removed, so a
+ * test can keep the device's writes out at a known point.  The watch is
+ * set before the file is looked at, so a removal in between is seen. */
+static void hold_writes(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], ev[4096];
+	int fd;
+
+	if (access(path, F_OK) < 0)
+		return;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = inotify_init1(IN_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (inotify_add_watch(fd, dir, IN_DELETE | IN_MOVED_FROM) >= 0)
+		while (access(path, F_OK) == 0 &&
+		       (read(fd, ev, sizeof(ev)) > 0 || errno == EINTR))
+			;
+	close(fd);
+}
+
 static void run_job(struct disk_job *j)
 {
 	j->err = j->dev->fail_writes ? -EIO : write_all(j->dev, j);
@@ -410,6 +446,8 @@ static void *worker_main(void *arg)
 		j->next = NULL;
 		pthread_mutex_unlock(&dio->mu);
 
+		if (dio->hold_path)
+			hold_writes(dio->hold_path);
 		run_job(j);
 
 		pthread_mutex_lock(&dio->mu);
@@ -509,6 +547,15 @@ int disk_io_setup(struct loop *lp, struct disk_io **out)
 	dio->lp = lp;
 	dio->q_tail = &dio->q_head;
 	dio->done_tail = &dio->done_head;
+	if (getenv(DISK_HOLD_ENV) && *getenv(DISK_HOLD_ENV)) {
+		dio->hold_path = strdup(getenv(DISK_HOLD_ENV));
+		if (!dio->hold_path) {
+			r = -ENOMEM;
+			goto err_free;
+		}
+		log_warn("log devices: no write starts while %s exists (%s)",
+			 dio->hold_path, DISK_HOLD_ENV);
+	}
 	dio->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (dio->efd < 0) {
 		r = -errno;
@@ -543,6 +590,7 @@ err_mutex:
 err_close:
 	close(dio->efd);
 err_free:
+	free(dio->hold_path);
 	free(dio);
 	return r;
 }
@@ -569,5 +617,6 @@ void disk_io_free(struct disk_io *dio)
 	close(dio->efd);
 	pthread_cond_destroy(&dio->cv);
 	pthread_mutex_destroy(&dio->mu);
+	free(dio->hold_path);
 	free(dio);
 }

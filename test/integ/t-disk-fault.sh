@@ -12,6 +12,15 @@
 #  2. Fault cleared (daemon restarted without the hook, same device and
 #     simulator state): status A, writes + resync, verify clean, the
 #     bitmap is on the device (magic).
+#  2b. Writes held (CMIRRORD_DISK_HOLD_WRITES: no write starts while a file
+#     exists): the FLUSH after a MARK waits for the disk ("waiting for the
+#     disk" in cmirrorctl log) and is answered once the writes land, with
+#     the mark's bit dirty on the device; also when the device already
+#     shows the region dirty but a write out (clearing it, then marking
+#     another) would clean it: a FLUSH answered from the device's image
+#     must not trust a write that has not landed, nor the image of one
+#     that cleaned the region (it is answered at the end of the write
+#     started after the mark: flushes_written + 1, flushes_ahead + 0).
 #  3. Real fault: the log image is a sparse file on a full tmpfs (private
 #     mount namespace), writes get ENOSPC: status D, FLUSH error; the space
 #     freed and the table reloaded (resume clears the failure, as dm-log's
@@ -155,6 +164,72 @@ workload "${B[@]}"
 magic=$(od -An -tx1 -N4 "$T/bad.img" | tr -d ' \n')
 expect_eq "disk log magic" "$magic" "7252694d"
 ksim "${B[@]}" down || fail "bad: down (2)"
+stop_daemon
+
+# ---- 2b. writes held: no FLUSH is answered before they land ----------------
+start_daemon CMIRRORD_DISK_HOLD_WRITES="$T/hold"
+log "phase 2b: cmirrord pid $DPID, writes wait while $T/hold exists"
+H=(held "$T/held.img" 0x400)
+truncate -s 1M "$T/held.img"
+ksim "${H[@]}" up || fail "held: up"
+# q ARGS...: one request, answered ok.
+q() { local out; out=$(ksim "${H[@]}" query "$@") || fail "held: $*: $out"; }
+# dirty_on_disk R: region R's clean bit on the device is 0.
+dirty_on_disk() {
+	local b
+	b=$(od -An -tu1 -j $((1024 + $1 / 8)) -N1 "$T/held.img" | tr -d ' ')
+	[ $(((b >> ($1 % 8)) & 1)) = 0 ]
+}
+# held_flush WHY: an empty FLUSH sent while writes are held waits for the
+# disk (never answered before), and is answered once they land.
+held_flush() {
+	local pid seen=''
+	ksim "${H[@]}" --timeout-ms 60000 query flush >"$T/flush.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 600); do	# bounded wait for the FLUSH to show
+		if "$CTL" --socket "$CSOCK" log fault-held |
+		   grep -q '^ *FLUSH .*waiting for the disk'; then
+			seen=1
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null ||
+			fail "held: FLUSH answered while writes were held ($1): $(cat "$T/flush.out")"
+		sleep 0.05
+	done
+	[ -n "$seen" ] || fail "held: the FLUSH never showed waiting for the disk ($1)"
+	rm -f "$T/hold"
+	wait "$pid" || fail "held: FLUSH after the writes landed ($1): $(cat "$T/flush.out")"
+	log "held: FLUSH waited for the disk: $1"
+}
+# answered_by: "flushes_written flushes_ahead" of the daemon.
+answered_by() {
+	"$CTL" --socket "$CSOCK" --json stats |
+		jq -r '"\(.flushes_written) \(.flushes_ahead)"'
+}
+q mark 5
+q flush
+dirty_on_disk 5 || fail "held: region 5 clean on the device after its FLUSH"
+touch "$T/hold"
+q mark 7
+held_flush "a new mark"
+dirty_on_disk 7 || fail "held: region 7 clean on the device after its FLUSH"
+q clear 7
+touch "$T/hold"
+q clear 5
+q mark 6		# a write out: region 5 clean, 6 dirty
+q clear 6
+q mark 5		# the device still shows 5 dirty
+read -r w0 a0 <<<"$(answered_by)"
+held_flush "a region the device shows dirty, a write out cleaning it"
+# Answered at the end of the write started after the mark, not from the
+# image of the one that cleaned region 5.
+read -r w1 a1 <<<"$(answered_by)"
+expect_eq "held: FLUSHes answered at our write's end, ahead" \
+	"$((w1 - w0)) $((a1 - a0))" "1 0"
+dirty_on_disk 5 || fail "held: region 5 clean on the device after its FLUSH"
+ksim "${H[@]}" down || fail "held: down"
+stop_daemon
+start_daemon
 
 # ---- 3. a real fault: full filesystem ---------------------------------------
 if [ -z "${T_DISK_FAULT_NS:-}" ]; then
