@@ -214,9 +214,9 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 	mlog_disk_kick(m);
 }
 
-/* No write out and the device holds the replica's state (a write of it
- * ended, nothing changed since): our FLUSHes are answered, the others'
- * get their COMMITTED. */
+/* No write out and the image equals the replica's state plus what we
+ * write ahead: our FLUSHes are answered, the others' get their
+ * COMMITTED. */
 static void held_already(struct mlog *m)
 {
 	uint64_t gen = m->rl->generation;
@@ -352,10 +352,12 @@ static void disk_work(struct mlog *m)
 			send_committed(m, m->rl->generation, -EIO);
 		return;
 	}
-	if (m->need_write || m->need_full_write)
+	/* A commit compares the replica with the image as well: what we
+	 * wrote ahead may differ from the replica with no clean bit changed
+	 * since (another node's mark delivered before our clear it overtook). */
+	if (m->need_write || m->need_full_write ||
+	    m->max_flush_gen > m->committed_sent)
 		start_write(m);
-	else if (m->max_flush_gen > m->committed_sent)
-		held_already(m);
 }
 
 /*

@@ -258,8 +258,17 @@ void mlog_marks_delivered(struct mlog *m, uint64_t tag, uint64_t gen)
 void mlog_marks_write_ahead(const struct mlog *m, uint8_t *area, size_t len)
 {
 	uint32_t me = logs_me(m->ls);
+	int first = 0;
 
-	for (int marks = 0; marks < 2; marks++) {
+	/* Any other op of ours on the way (SET_REGION_SYNC(0) after a failed
+	 * write, say) may change what our clears will do: none cleans then. */
+	for (const struct pending *pd = m->pending; pd; pd = pd->next)
+		if (pd->state == P_WAIT_DELIVERY &&
+		    pd->req.type != DM_ULOG_FLUSH &&
+		    pd->req.type != DM_ULOG_MARK_REGION &&
+		    pd->req.type != DM_ULOG_CLEAR_REGION)
+			first = 1;
+	for (int marks = first; marks < 2; marks++) {
 		for (size_t i = 0; i < m->n_umarks; i++) {
 			const struct umark *u = &m->umarks[i];
 			bool mark = u->type == DM_ULOG_MARK_REGION;

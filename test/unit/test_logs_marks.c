@@ -325,8 +325,8 @@ static void apply(struct rlog *rl, uint32_t node, uint32_t type, uint64_t r)
 /* The writer's area = replica + our ops not delivered: marks dirty (also
  * one not sent, and those in a FLUSH), clears clean only where the
  * replica lets them (in sync, no other node marking it; not one not
- * sent), a region cleared then marked again dirty; delivered ops are the
- * replica's business. */
+ * sent; none while another op of ours is on the way), a region cleared
+ * then marked again dirty; delivered ops are the replica's business. */
 static void test_write_ahead_of_delivery(void **state)
 {
 	struct fx *f = *state;
@@ -381,6 +381,15 @@ static void test_write_ahead_of_delivery(void **state)
 	assert_false(disklog_region_clean(area, len, 10));	/* FLUSH */
 	assert_false(disklog_region_clean(area, len, 11));	/* unsent */
 	assert_true(disklog_region_clean(area, len, 12));
+
+	/* Another op of ours on the way (it might take a region out of
+	 * sync): our clears clean nothing, marks still dirty. */
+	pd->req.type = DM_ULOG_SET_REGION_SYNC;
+	assert_int_equal(disklog_encode(area, len, &f->m.rl->clean), 0);
+	mlog_marks_write_ahead(&f->m, area, len);
+	assert_false(disklog_region_clean(area, len, 1));
+	assert_false(disklog_region_clean(area, len, 6));
+	pd->req.type = DM_ULOG_FLUSH;
 
 	/* Delivered FLUSHes are the replica's. */
 	pd->state = P_WAIT_COMMIT;
