@@ -206,7 +206,9 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 		if (wc->epoch == m->disk_epoch && wc->full)
 			m->image_ok = true;
 	}
-	if (is_writer(m))
+	/* A write started ahead of our own ops often ends with nobody
+	 * waiting: no COMMITTED then (an error always goes round). */
+	if (is_writer(m) && (err || m->max_flush_gen > m->committed_sent))
 		send_committed(m, wc->gen, err);
 	free(wc);
 	if (!err)
