@@ -94,12 +94,21 @@ static void save_block(struct bitmap_cow *c, size_t i)
 	       block_len(c, i));
 }
 
+static size_t nchunks(const struct bitmap *b)
+{
+	return (b->nbytes + BITMAP_TOUCH_CHUNK - 1) / BITMAP_TOUCH_CHUNK;
+}
+
 void bitmap_will_write(struct bitmap *b, size_t off, size_t n)
 {
-	if (!b->cow || !n || off >= b->nbytes)
+	if ((!b->cow && !b->touched) || !n || off >= b->nbytes)
 		return;
 	if (n > b->nbytes - off)
 		n = b->nbytes - off;
+	if (b->touched)
+		for (size_t i = off / BITMAP_TOUCH_CHUNK;
+		     i <= (off + n - 1) / BITMAP_TOUCH_CHUNK; i++)
+			b->touched[i / 8] |= (uint8_t)(1u << (i % 8));
 	for (struct bitmap_cow *c = b->cow; c; c = c->next)
 		for (size_t i = off / BITMAP_COW_BLOCK;
 		     i <= (off + n - 1) / BITMAP_COW_BLOCK; i++)
@@ -188,7 +197,7 @@ static void update_word(struct bitmap *b, size_t w, uint64_t old, uint64_t v)
 {
 	if (v == old)
 		return;
-	if (b->cow)
+	if (b->cow || b->touched)
 		bitmap_will_write(b, w * 8, 8);
 	store_word(b, w, v);
 }
@@ -241,6 +250,7 @@ int bitmap_init(struct bitmap *b, uint64_t nbits, bool fill)
 	b->nbytes = 0;
 	b->bits = NULL;
 	b->cow = NULL;
+	b->touched = NULL;
 	if (nbits > BITMAP_MAX_BITS)
 		return -EINVAL;
 	b->nbytes = bitmap_bytes_for(nbits);
@@ -261,10 +271,45 @@ void bitmap_free(struct bitmap *b)
 	if (!b)
 		return;
 	detach_views(b);
+	bitmap_untrack(b);
 	free(b->bits);
 	b->bits = NULL;
 	b->nbits = 0;
 	b->nbytes = 0;
+}
+
+int bitmap_track(struct bitmap *b)
+{
+	bitmap_untrack(b);
+	b->touched = calloc(nchunks(b) / 8 + 1, 1);
+	return b->touched ? 0 : -ENOMEM;
+}
+
+void bitmap_untrack(struct bitmap *b)
+{
+	free(b->touched);
+	b->touched = NULL;
+}
+
+size_t bitmap_take_touched(struct bitmap *b, size_t from)
+{
+	size_t n = nchunks(b);
+
+	if (!b->touched)
+		return SIZE_MAX;
+	for (size_t i = from; i < n; i++) {
+		uint8_t m = (uint8_t)(1u << (i % 8));
+
+		if (!b->touched[i / 8]) {
+			i |= 7;		/* the next byte */
+			continue;
+		}
+		if (b->touched[i / 8] & m) {
+			b->touched[i / 8] &= (uint8_t)~m;
+			return i;
+		}
+	}
+	return SIZE_MAX;
 }
 
 int bitmap_dup(struct bitmap *dst, const struct bitmap *src)
@@ -288,6 +333,18 @@ int bitmap_resize(struct bitmap *b, uint64_t nbits, bool fill)
 		return -EINVAL;
 	nbytes = bitmap_bytes_for(nbits);
 	detach_views(b);	/* realloc may move or cut the bits */
+	if (b->touched) {
+		/* Every chunk counts as changed: a new map, all set. */
+		size_t len = (nbytes + BITMAP_TOUCH_CHUNK - 1) /
+			     BITMAP_TOUCH_CHUNK / 8 + 1;
+		uint8_t *t = malloc(len);
+
+		if (!t)
+			return -ENOMEM;
+		memset(t, 0xff, len);
+		free(b->touched);
+		b->touched = t;
+	}
 	p = realloc(b->bits, nbytes ? nbytes : 1);
 	if (!p)
 		return -ENOMEM;
@@ -328,7 +385,7 @@ bool bitmap_set(struct bitmap *b, uint64_t i)
 		return false;
 	m = (uint8_t)(1u << (i % 8));
 	old = (b->bits[i / 8] & m) != 0;
-	if (b->cow && !old)
+	if ((b->cow || b->touched) && !old)
 		bitmap_will_write(b, (size_t)(i / 8), 1);
 	b->bits[i / 8] |= m;
 	return old;
@@ -343,7 +400,7 @@ bool bitmap_clear(struct bitmap *b, uint64_t i)
 		return false;
 	m = (uint8_t)(1u << (i % 8));
 	old = (b->bits[i / 8] & m) != 0;
-	if (b->cow && old)
+	if ((b->cow || b->touched) && old)
 		bitmap_will_write(b, (size_t)(i / 8), 1);
 	b->bits[i / 8] &= (uint8_t)~m;
 	return old;

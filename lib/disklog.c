@@ -21,6 +21,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmirror/disklog.h"
@@ -178,4 +179,83 @@ void disklog_changed_blocks(const uint8_t *old_area, const uint8_t *new_area,
 		return;
 	*first = lo;
 	*count = hi - lo + 1;
+}
+
+size_t disklog_region_block(uint64_t r, size_t bs)
+{
+	return (size_t)((DISKLOG_BITMAP_OFFSET + r / 8) / bs);
+}
+
+void disklog_bytes_blocks(size_t off, size_t n, size_t bs, size_t area_len,
+			  size_t *first, size_t *last)
+{
+	size_t nblocks = area_len / bs;
+
+	*first = 1;
+	*last = 0;
+	if (!n || !nblocks)
+		return;
+	*first = (DISKLOG_BITMAP_OFFSET + off) / bs;
+	*last = (DISKLOG_BITMAP_OFFSET + off + n - 1) / bs;
+	if (*last >= nblocks)
+		*last = nblocks - 1;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t disklog_delta(const uint8_t *image, size_t area_len, size_t bs,
+		     const struct bitmap *clean, const size_t *cand,
+		     size_t ncand, const struct disklog_op *ops, size_t nops,
+		     uint8_t *out, size_t *changed)
+{
+	size_t bm_end = DISKLOG_BITMAP_OFFSET + clean->nbytes, kept = 0;
+
+	for (size_t i = 0; i < ncand; i++) {
+		size_t start = cand[i] * bs, lo, hi;
+		uint8_t *blk = out + i * bs;
+
+		if (cand[i] >= area_len / bs)
+			continue;	/* none: never written */
+		memcpy(blk, image + start, bs);
+		/* The bitmap bytes of this block, from the replica. */
+		lo = start > DISKLOG_BITMAP_OFFSET ? start :
+		     DISKLOG_BITMAP_OFFSET;
+		hi = start + bs < bm_end ? start + bs : bm_end;
+		if (lo < hi)
+			memcpy(blk + (lo - start),
+			       clean->bits + (lo - DISKLOG_BITMAP_OFFSET),
+			       hi - lo);
+	}
+	for (size_t k = 0; k < nops; k++) {
+		size_t b = disklog_region_block(ops[k].region, bs);
+		const size_t *hit;
+		size_t byte;
+		uint8_t mask;
+
+		if (ops[k].region >= clean->nbits || b >= area_len / bs)
+			continue;
+		hit = bsearch(&b, cand, ncand, sizeof(*cand), cmp_size);
+		if (!hit)
+			continue;
+		byte = DISKLOG_BITMAP_OFFSET + ops[k].region / 8 - b * bs;
+		mask = (uint8_t)(1u << (ops[k].region % 8));
+		if (ops[k].clean)
+			out[(size_t)(hit - cand) * bs + byte] |= mask;
+		else
+			out[(size_t)(hit - cand) * bs + byte] &= (uint8_t)~mask;
+	}
+	for (size_t i = 0; i < ncand; i++) {
+		if (cand[i] >= area_len / bs ||
+		    !memcmp(out + i * bs, image + cand[i] * bs, bs))
+			continue;
+		if (kept != i)
+			memmove(out + kept * bs, out + i * bs, bs);
+		changed[kept++] = cand[i];
+	}
+	return kept;
 }

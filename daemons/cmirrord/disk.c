@@ -68,13 +68,14 @@ struct disk_job {
 	struct disk_job *next;
 	struct disk_dev *dev;
 	uint8_t *buf;
-	uint64_t off;
 	size_t len;
 	bool sync;
 	bool dropped_direct;	/* the worker fell back to buffered I/O */
 	int err;
 	disk_write_cb cb;
 	void *ctx;
+	size_t n_ext;
+	struct disk_extent ext[];
 };
 
 struct disk_io {
@@ -365,13 +366,14 @@ int disk_read_sync(struct disk_dev *d, size_t len, uint8_t **out)
 
 /* ---- the worker ---- */
 
-static int write_all(struct disk_dev *d, struct disk_job *j)
+static int write_extent(struct disk_dev *d, struct disk_job *j,
+			const struct disk_extent *e)
 {
 	size_t done = 0;
 
-	while (done < j->len) {
-		ssize_t r = pwrite(d->fd, j->buf + done, j->len - done,
-				   (off_t)(j->off + done));
+	while (done < e->len) {
+		ssize_t r = pwrite(d->fd, j->buf + e->buf_off + done,
+				   e->len - done, (off_t)(e->off + done));
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -386,6 +388,17 @@ static int write_all(struct disk_dev *d, struct disk_job *j)
 		if (r == 0)
 			return -EIO;
 		done += (size_t)r;
+	}
+	return 0;
+}
+
+static int write_all(struct disk_dev *d, struct disk_job *j)
+{
+	for (size_t i = 0; i < j->n_ext; i++) {
+		int r = write_extent(d, j, &j->ext[i]);
+
+		if (r < 0)
+			return r;
 	}
 	/* O_DIRECT|O_DSYNC writes are durable on return. */
 	if (j->sync && !atomic_load(&d->direct) && fdatasync(d->fd) < 0)
@@ -501,6 +514,15 @@ static void on_eventfd(struct loop *lp, int fd, short revents, void *ctx)
 int disk_write_async(struct disk_dev *d, uint8_t *buf, uint64_t off,
 		     size_t len, bool sync, disk_write_cb cb, void *ctx)
 {
+	struct disk_extent e = { .off = off, .buf_off = 0, .len = len };
+
+	return disk_write_extents(d, buf, len, &e, 1, sync, cb, ctx);
+}
+
+int disk_write_extents(struct disk_dev *d, uint8_t *buf, size_t len,
+		       const struct disk_extent *ext, size_t n, bool sync,
+		       disk_write_cb cb, void *ctx)
+{
 	struct disk_io *dio;
 	struct disk_job *j;
 
@@ -509,13 +531,19 @@ int disk_write_async(struct disk_dev *d, uint8_t *buf, uint64_t off,
 	dio = d->dio;
 	if (!dio)
 		return -ESHUTDOWN;
-	if (!buf || !cb || !len || len % d->bs || off % d->bs)
+	if (!buf || !cb || !len || !n || !ext)
 		return -EINVAL;
-	j = calloc(1, sizeof(*j));
+	for (size_t i = 0; i < n; i++)
+		if (!ext[i].len || ext[i].len % d->bs || ext[i].off % d->bs ||
+		    ext[i].buf_off % d->bs || ext[i].buf_off > len ||
+		    ext[i].len > len - ext[i].buf_off)
+			return -EINVAL;
+	j = calloc(1, sizeof(*j) + n * sizeof(j->ext[0]));
 	if (!j)
 		return -ENOMEM;
-	*j = (struct disk_job){ .dev = d, .buf = buf, .off = off, .len = len,
-		.sync = sync, .cb = cb, .ctx = ctx };
+	*j = (struct disk_job){ .dev = d, .buf = buf, .len = len,
+		.sync = sync, .cb = cb, .ctx = ctx, .n_ext = n };
+	memcpy(j->ext, ext, n * sizeof(*ext));
 
 	pthread_mutex_lock(&dio->mu);
 	if (dio->stop) {

@@ -69,4 +69,21 @@ typedef void (*disk_write_cb)(void *ctx, int err, uint8_t *buf, size_t len);
 int disk_write_async(struct disk_dev *d, uint8_t *buf, uint64_t off,
 		     size_t len, bool sync, disk_write_cb cb, void *ctx);
 
+/* A piece of a scattered write: len bytes from buf + buf_off to byte off
+ * of the device (all three multiples of the block size). */
+struct disk_extent {
+	uint64_t off;
+	size_t buf_off;
+	size_t len;
+};
+
+/*
+ * The same for n extents of one buffer of `len` bytes, written in order as
+ * one job: the callback runs once, after the last extent or the first
+ * error (then with buf and len).  ext is copied.
+ */
+int disk_write_extents(struct disk_dev *d, uint8_t *buf, size_t len,
+		       const struct disk_extent *ext, size_t n, bool sync,
+		       disk_write_cb cb, void *ctx);
+
 #endif

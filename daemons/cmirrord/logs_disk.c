@@ -150,7 +150,9 @@ struct write_ctx {
 	char uuid[ULOG_UUID_LEN + 1];
 	uint64_t gen;
 	uint64_t epoch;
-	uint8_t *next_image;
+	uint8_t *next_image;	/* a full write: the area it leaves */
+	size_t *blocks;		/* a delta write: the blocks, in buf order */
+	size_t nblocks;
 	size_t bytes;
 	bool full;
 };
@@ -181,9 +183,11 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 	struct write_ctx *wc = ctx;
 	struct mlog *m = logs_find(wc->ls, wc->uuid);
 
-	free(buf);
+	(void)len;
 	if (!m || !m->dev) {
+		free(buf);
 		free(wc->next_image);
+		free(wc->blocks);
 		free(wc);
 		return;
 	}
@@ -197,10 +201,18 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 		/* Write everything again next time. */
 		m->need_full_write = true;
 	} else {
+		size_t bs = disk_block_size(m->dev);
+
 		m->disk_writes++;
 		m->disk_bytes += wc->bytes;
-		free(m->image);
-		m->image = wc->next_image;
+		if (wc->blocks) {
+			for (size_t i = 0; i < wc->nblocks; i++)
+				memcpy(m->image + wc->blocks[i] * bs,
+				       buf + i * bs, bs);
+		} else {
+			free(m->image);
+			m->image = wc->next_image;
+		}
 		if (wc->epoch == m->disk_epoch && wc->gen > m->written_gen)
 			m->written_gen = wc->gen;
 		if (wc->epoch == m->disk_epoch && wc->full)
@@ -210,6 +222,8 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 	 * waiting: no COMMITTED then (an error always goes round). */
 	if (is_writer(m) && (err || m->max_flush_gen > m->committed_sent))
 		send_committed(m, wc->gen, err);
+	free(buf);
+	free(wc->blocks);
 	free(wc);
 	if (!err)
 		logs_answer_committed(m);	/* ours need no COMMITTED */
@@ -230,9 +244,67 @@ static void held_already(struct mlog *m)
 	logs_answer_committed(m);
 }
 
-static void start_write(struct mlog *m)
+/* Our ops not delivered yet, as disklog ops (logs_marks.c). */
+struct ahead_list {
+	struct disklog_op *op;
+	size_t n, cap;
+};
+
+static void ahead_add(void *ctx, uint64_t region, bool clean)
+{
+	struct ahead_list *al = ctx;
+
+	if (al->n == al->cap) {
+		size_t cap = al->cap ? al->cap * 2 : 16;
+		struct disklog_op *op = realloc(al->op, cap * sizeof(*op));
+
+		if (!op)
+			return;	/* written without it: the replica's */
+		al->op = op;
+		al->cap = cap;
+	}
+	al->op[al->n++] = (struct disklog_op){ region, clean };
+}
+
+static void keep_ahead(struct mlog *m, struct ahead_list *al)
+{
+	free(m->ahead);
+	m->ahead = al->op;
+	m->n_ahead = al->n;
+	*al = (struct ahead_list){ 0 };
+}
+
+static void queue_write(struct mlog *m, struct write_ctx *wc, uint8_t *buf,
+			size_t len, const struct disk_extent *ext, size_t n)
+{
+	int r;
+
+	wc->ls = m->ls;
+	snprintf(wc->uuid, sizeof(wc->uuid), "%s", m->uuid);
+	wc->gen = m->rl->generation;
+	wc->epoch = m->disk_epoch;
+	wc->bytes = len;
+	m->write_in_flight = true;
+	r = disk_write_extents(m->dev, buf, len, ext, n, true, write_done, wc);
+	if (r < 0) {
+		m->write_in_flight = false;
+		m->need_full_write = true;
+		log_err("%s: cannot queue a disk write: %s", m->uuid,
+			strerror(-r));
+		free(buf);
+		free(wc->next_image);
+		free(wc->blocks);
+		free(wc);
+		send_committed(m, m->rl->generation, r);
+	}
+}
+
+/* The whole area encoded again (a new writer or epoch, or no tracking):
+ * written whole, or the run of blocks that differ from the image. */
+static void full_write(struct mlog *m, struct ahead_list *al)
 {
 	size_t bs = disk_block_size(m->dev), first = 0, count;
+	struct disk_extent e;
 	struct write_ctx *wc;
 	uint8_t *img, *buf;
 	int r;
@@ -253,7 +325,12 @@ static void start_write(struct mlog *m)
 		free(wc);
 		return;
 	}
-	mlog_marks_write_ahead(m, img, m->area_len);
+	/* From this encoding on, changes are recorded (delta_write). */
+	bitmap_track(&m->rl->clean);
+	for (size_t i = 0; i < al->n; i++)
+		disklog_set_region(img, m->area_len, al->op[i].region,
+				   al->op[i].clean);
+	keep_ahead(m, al);
 	if (m->need_full_write || !m->image) {
 		count = m->area_len / bs;
 	} else {
@@ -272,30 +349,126 @@ static void start_write(struct mlog *m)
 	if (!buf) {
 		free(img);
 		free(wc);
-		m->need_write = true;
+		m->need_full_write = true;
 		return;
 	}
 	memcpy(buf, img + first * bs, count * bs);
-	wc->ls = m->ls;
-	snprintf(wc->uuid, sizeof(wc->uuid), "%s", m->uuid);
-	wc->gen = m->rl->generation;
-	wc->epoch = m->disk_epoch;
 	wc->next_image = img;
-	wc->bytes = count * bs;
 	wc->full = count * bs == m->area_len;
-	m->write_in_flight = true;
-	r = disk_write_async(m->dev, buf, first * bs, count * bs, true,
-			     write_done, wc);
-	if (r < 0) {
-		m->write_in_flight = false;
-		m->need_full_write = true;
-		log_err("%s: cannot queue a disk write: %s", m->uuid,
-			strerror(-r));
-		free(buf);
-		free(img);
-		free(wc);
-		send_committed(m, m->rl->generation, r);
+	e = (struct disk_extent){ first * bs, 0, count * bs };
+	queue_write(m, wc, buf, count * bs, &e, 1);
+}
+
+static int cmp_block(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Room for one more candidate block. */
+static bool cand_add(size_t **cand, size_t *n, size_t *cap, size_t b)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		size_t *p = realloc(*cand, c * sizeof(*p));
+
+		if (!p)
+			return false;
+		*cand = p;
+		*cap = c;
 	}
+	(*cand)[(*n)++] = b;
+	return true;
+}
+
+/*
+ * Only the blocks that can have changed since the last write: those whose
+ * clean bits changed (bitmap_take_touched), and those of what the last
+ * write and this one write ahead of the replica.  A 2^27-region log's
+ * 16 MiB area is neither copied nor compared per write.
+ */
+static void delta_write(struct mlog *m, struct ahead_list *al)
+{
+	size_t bs = disk_block_size(m->dev), n = 0, cap = 0, kept, next = 0;
+	size_t *cand = NULL, *changed = NULL, f, l;
+	struct disk_extent *ext = NULL;
+	struct write_ctx *wc = NULL;
+	uint8_t *buf = NULL;
+	bool ok = true;
+
+	for (size_t c = bitmap_take_touched(&m->rl->clean, 0); c != SIZE_MAX;
+	     c = bitmap_take_touched(&m->rl->clean, c + 1)) {
+		disklog_bytes_blocks(c * BITMAP_TOUCH_CHUNK, BITMAP_TOUCH_CHUNK,
+				     bs, m->area_len, &f, &l);
+		for (size_t b = f; ok && b <= l; b++)
+			ok = cand_add(&cand, &n, &cap, b);
+	}
+	for (size_t i = 0; ok && i < m->n_ahead; i++)
+		ok = cand_add(&cand, &n, &cap,
+			      disklog_region_block(m->ahead[i].region, bs));
+	for (size_t i = 0; ok && i < al->n; i++)
+		ok = cand_add(&cand, &n, &cap,
+			      disklog_region_block(al->op[i].region, bs));
+	qsort(cand, n, sizeof(*cand), cmp_block);
+	for (size_t i = 0; i < n; i++)
+		if (!next || cand[next - 1] != cand[i])
+			cand[next++] = cand[i];
+	n = next;
+	if (ok && n) {
+		buf = disk_alloc(m->dev, n * bs);
+		changed = malloc(n * sizeof(*changed));
+		ext = malloc(n * sizeof(*ext));
+		wc = calloc(1, sizeof(*wc));
+		ok = buf && changed && ext && wc;
+	}
+	if (!ok) {
+		/* What changed is lost with the candidates: all again. */
+		m->need_full_write = true;
+		goto out;
+	}
+	kept = n ? disklog_delta(m->image, m->area_len, bs, &m->rl->clean,
+				 cand, n, al->op, al->n, buf, changed) : 0;
+	keep_ahead(m, al);
+	m->need_write = false;
+	if (!kept) {
+		held_already(m);
+		goto out;
+	}
+	next = 0;
+	for (size_t i = 0; i < kept; i++) {
+		if (next && changed[i] == changed[i - 1] + 1) {
+			ext[next - 1].len += bs;
+			continue;
+		}
+		ext[next++] = (struct disk_extent){ changed[i] * bs, i * bs,
+						    bs };
+	}
+	wc->blocks = changed;
+	wc->nblocks = kept;
+	queue_write(m, wc, buf, kept * bs, ext, next);
+	buf = NULL;
+	changed = NULL;
+	wc = NULL;
+out:
+	free(buf);
+	free(changed);
+	free(ext);
+	free(wc);
+	free(cand);
+}
+
+static void start_write(struct mlog *m)
+{
+	struct ahead_list al = { 0 };
+
+	mlog_marks_write_ahead(m, ahead_add, &al);
+	if (m->need_full_write || !m->image || !m->image_ok ||
+	    !bitmap_tracking(&m->rl->clean))
+		full_write(m, &al);
+	else
+		delta_write(m, &al);
+	free(al.op);
 }
 
 /* Another writer may have written meanwhile (a partition's, say): the
@@ -393,4 +566,7 @@ void mlog_disk_close(struct mlog *m)
 	free(m->image);
 	m->image = NULL;
 	m->image_ok = false;
+	free(m->ahead);
+	m->ahead = NULL;
+	m->n_ahead = 0;
 }

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "cmirror/disklog.h"
 #include "cmirror/lat_hist.h"
 #include "cmirror/rlog.h"
 #include "cmirror/ulog.h"
@@ -111,6 +112,11 @@ struct mlog {
 	 * no error and no other writer since (our FLUSHes may be answered
 	 * from it, mlog_disk_marks_held). */
 	bool image_ok;
+	/* What our last write wrote ahead of the replica: the next one
+	 * recomputes those blocks (the rest only where the replica's clean
+	 * bits changed, bitmap_track). */
+	struct disklog_op *ahead;
+	size_t n_ahead;
 	size_t area_len;
 	uint64_t max_flush_gen;	/* highest gen a delivered FLUSH waits for */
 	uint64_t committed_sent;	/* highest gen we (writer) announced */
@@ -206,10 +212,12 @@ void mlog_marks_forget(struct mlog *m, uint64_t tag);	/* not sent after all */
 void mlog_marks_reset(struct mlog *m);		/* the group starts over */
 /* Our MARK `tag` was delivered here at generation `gen` (a CLEAR: 0). */
 void mlog_marks_delivered(struct mlog *m, uint64_t tag, uint64_t gen);
-/* Apply our MARKs and CLEARs not delivered yet to an encoded area, as
- * their delivery will (the disk writer writes ahead of the ordering). */
-void mlog_marks_write_ahead(const struct mlog *m, uint8_t *area,
-			    size_t len);
+/* What our MARKs, CLEARs and FLUSH marks not delivered yet will do to the
+ * clean bits, in the order to apply (the disk writer writes ahead of the
+ * ordering): fn(ctx, region, clean). */
+typedef void (*mlog_ahead_fn)(void *ctx, uint64_t region, bool clean);
+void mlog_marks_write_ahead(const struct mlog *m, mlog_ahead_fn fn,
+			    void *ctx);
 /* Synced again: send them; the tag of the last one sent, or 0. */
 uint64_t mlog_marks_resubmit(struct mlog *m);
 /* Our marks held by the replica at a reset, put first (tag 0). */

@@ -54,7 +54,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmirror/disklog.h"
 #include "logging.h"
 #include "logs_int.h"
 
@@ -255,7 +254,8 @@ void mlog_marks_delivered(struct mlog *m, uint64_t tag, uint64_t gen)
  * delivered in the order we sent them, so one not delivered comes after
  * every op of ours the replica holds.
  */
-void mlog_marks_write_ahead(const struct mlog *m, uint8_t *area, size_t len)
+void mlog_marks_write_ahead(const struct mlog *m, mlog_ahead_fn fn,
+			    void *ctx)
 {
 	uint32_t me = logs_me(m->ls);
 	int first = 0;
@@ -278,9 +278,7 @@ void mlog_marks_write_ahead(const struct mlog *m, uint8_t *area, size_t len)
 			for (uint32_t j = 0; j < u->n; j++)
 				if (mark || rlog_clear_cleans(m->rl, me,
 							      u->regions[j]))
-					disklog_set_region(area, len,
-							   u->regions[j],
-							   !mark);
+					fn(ctx, u->regions[j], !mark);
 		}
 	}
 	/* Marks carried in our FLUSHes (integrated flush). */
@@ -289,8 +287,7 @@ void mlog_marks_write_ahead(const struct mlog *m, uint8_t *area, size_t len)
 		    pd->req.type != DM_ULOG_FLUSH)
 			continue;
 		for (uint32_t i = 0; i + 8 <= pd->req.data_size; i += 8)
-			disklog_set_region(area, len,
-					   ulog_get_u64(pd->data + i), false);
+			fn(ctx, ulog_get_u64(pd->data + i), false);
 	}
 }
 

@@ -18,6 +18,7 @@ struct bitmap {
 	size_t nbytes;		/* ceil(nbits/32)*4 */
 	uint8_t *bits;
 	struct bitmap_cow *cow;	/* frozen views that still read bits */
+	uint8_t *touched;	/* bitmap_track(): changed chunks, 1 bit each */
 };
 
 /* Bytes the kernel's dm-log uses for nbits regions: ceil(nbits/32)*4. */
@@ -79,5 +80,25 @@ const uint8_t *bitmap_cow_peek(const struct bitmap_cow *c, size_t off,
 void bitmap_thaw(struct bitmap_cow *c);
 /* Before changing bytes [off, off+n) of b->bits outside this API. */
 void bitmap_will_write(struct bitmap *b, size_t off, size_t n);
+
+/*
+ * Change tracking: after bitmap_track(), every change made through this
+ * API (and every bitmap_will_write()) records which BITMAP_TOUCH_CHUNK-
+ * byte chunks of b->bits it touched, so a writer of the on-disk log finds
+ * what changed without comparing the whole map.  bitmap_track() again
+ * forgets what was recorded; resizing records every chunk.
+ */
+#define BITMAP_TOUCH_CHUNK	512u
+
+/* 0 or -ENOMEM (tracking is then off). */
+int bitmap_track(struct bitmap *b);
+void bitmap_untrack(struct bitmap *b);
+static inline bool bitmap_tracking(const struct bitmap *b)
+{
+	return b->touched != NULL;
+}
+/* The first chunk >= from touched since it was last taken, forgotten as
+ * it is returned; SIZE_MAX when none (or not tracking). */
+size_t bitmap_take_touched(struct bitmap *b, size_t from);
 
 #endif

@@ -58,6 +58,34 @@ bool disklog_region_clean(const uint8_t *area, size_t area_len, uint64_t r);
  * the area. */
 int disklog_set_region(uint8_t *area, size_t area_len, uint64_t r, bool clean);
 
+/* A change written ahead of the replica: region's bit set to `clean`. */
+struct disklog_op {
+	uint64_t region;
+	bool clean;
+};
+
+/* The block of an area (blocks of bs bytes) holding region r's bit. */
+size_t disklog_region_block(uint64_t r, size_t bs);
+/* The blocks holding bitmap bytes [off, off + n): *first..*last (clamped
+ * to the area; *first > *last when none). */
+void disklog_bytes_blocks(size_t off, size_t n, size_t bs, size_t area_len,
+			  size_t *first, size_t *last);
+
+/*
+ * An incremental write: for the candidate blocks `cand` (ncand sorted,
+ * unique block numbers of an area of area_len bytes), each block as it
+ * would be encoded from `clean` (the bitmap bytes; the rest of the block
+ * as in `image`) with `ops` applied in order (ops whose block is not a
+ * candidate are ignored), compared with `image`.  The blocks that differ
+ * go to `out` in order (room for ncand blocks of bs bytes) and their
+ * numbers to `changed`; returns how many.  For blocks outside `cand` the
+ * caller knows image == encoding (nothing changed there).
+ */
+size_t disklog_delta(const uint8_t *image, size_t area_len, size_t bs,
+		     const struct bitmap *clean, const size_t *cand,
+		     size_t ncand, const struct disklog_op *ops, size_t nops,
+		     uint8_t *out, size_t *changed);
+
 /*
  * Which blocks differ between two encoded areas: fills `first`/`count` with
  * the smallest run of block_size blocks covering every difference (count 0

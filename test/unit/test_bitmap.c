@@ -452,6 +452,53 @@ static void test_bitmap_cow_two_views(void **state)
 	}
 }
 
+/* Tracking records the 512-byte chunks each change touched, once each,
+ * and only changes (a bit set again records nothing). */
+static void test_bitmap_track_records_changed_chunks(void **state)
+{
+	struct bitmap b, o;
+	const uint64_t n = 4096 * 8 * 3;	/* 24 chunks */
+
+	(void)state;
+	assert_int_equal(bitmap_init(&b, n, false), 0);
+	assert_false(bitmap_tracking(&b));
+	assert_int_equal(bitmap_take_touched(&b, 0), SIZE_MAX);
+	bitmap_set(&b, 5);			/* not tracked yet */
+	assert_int_equal(bitmap_track(&b), 0);
+	assert_true(bitmap_tracking(&b));
+	assert_int_equal(bitmap_take_touched(&b, 0), SIZE_MAX);
+	bitmap_set(&b, 5);			/* no change */
+	bitmap_set(&b, 4096 * 3 + 1);		/* chunk 3 */
+	bitmap_clear(&b, 5);			/* chunk 0 */
+	bitmap_set(&b, 4096 * 8 * 2 + 7);	/* chunk 16 */
+	bitmap_will_write(&b, 512 * 20 + 3, 600);	/* chunks 20, 21 */
+	assert_int_equal(bitmap_take_touched(&b, 0), 0);
+	assert_int_equal(bitmap_take_touched(&b, 1), 3);
+	assert_int_equal(bitmap_take_touched(&b, 2), 16);
+	assert_int_equal(bitmap_take_touched(&b, 17), 20);
+	assert_int_equal(bitmap_take_touched(&b, 21), 21);
+	assert_int_equal(bitmap_take_touched(&b, 0), SIZE_MAX);
+	/* Word-wise changes too. */
+	assert_int_equal(bitmap_init(&o, n, false), 0);
+	bitmap_set(&o, 4096 * 8 + 9);		/* chunk 8 */
+	assert_int_equal(bitmap_or(&b, &o), 0);
+	assert_int_equal(bitmap_take_touched(&b, 0), 8);
+	assert_int_equal(bitmap_take_touched(&b, 0), SIZE_MAX);
+	bitmap_fill(&b, false);
+	for (size_t c = 0; c < 24; c++)
+		assert_int_equal(bitmap_take_touched(&b, c), c);
+	/* Tracking again forgets; resizing records everything. */
+	bitmap_set(&b, 1);
+	assert_int_equal(bitmap_track(&b), 0);
+	assert_int_equal(bitmap_take_touched(&b, 0), SIZE_MAX);
+	assert_int_equal(bitmap_resize(&b, n + 100, false), 0);
+	assert_int_equal(bitmap_take_touched(&b, 0), 0);
+	bitmap_untrack(&b);
+	assert_int_equal(bitmap_take_touched(&b, 0), SIZE_MAX);
+	bitmap_free(&o);
+	bitmap_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_bitmap_cow_view_survives_every_change),
 		cmocka_unit_test(test_bitmap_cow_no_change_saves_nothing),
 		cmocka_unit_test(test_bitmap_cow_two_views),
+		cmocka_unit_test(test_bitmap_track_records_changed_chunks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

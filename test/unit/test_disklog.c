@@ -304,6 +304,112 @@ static void test_disklog_region_bits(void **state)
 	free(a);
 }
 
+/* disklog_delta gives, for the candidate blocks, what a whole encoding
+ * with the ops applied gives, and only the blocks that differ from the
+ * image; blocks, ops and bytes outside the candidates are left alone. */
+static void test_disklog_delta_matches_a_full_encoding(void **state)
+{
+	const size_t bs = 512, nbits = 20000;
+	size_t len = disklog_area_size(nbits, bs), nblocks = len / bs;
+	uint8_t *image = malloc(len), *full = malloc(len);
+	uint8_t *out = malloc(len);
+	size_t cand[8], changed[8];
+	struct disklog_op ops[6];
+	struct bitmap clean = { 0 };
+	unsigned seed = 7;
+
+	(void)state;
+	assert_non_null(image);
+	assert_non_null(full);
+	assert_non_null(out);
+	assert_int_equal(bitmap_init(&clean, nbits, true), 0);
+	for (int round = 0; round < 200; round++) {
+		size_t ncand = 0, kept, want = 0;
+
+		/* An image as written before, then the replica moved on. */
+		assert_int_equal(disklog_encode(image, len, &clean), 0);
+		memset(image + 16, round, 1008);	/* kept as read */
+		for (int k = 0; k < 20; k++) {
+			uint64_t r = (uint64_t)rand_r(&seed) % nbits;
+
+			if (rand_r(&seed) % 2)
+				bitmap_set(&clean, r);
+			else
+				bitmap_clear(&clean, r);
+		}
+		for (size_t b = 0; b < nblocks && ncand < 8; b++)
+			if (b == 0 || rand_r(&seed) % 4 == 0)
+				cand[ncand++] = b;
+		for (size_t k = 0; k < 6; k++)
+			ops[k] = (struct disklog_op){
+				(uint64_t)rand_r(&seed) % (nbits + 100),
+				rand_r(&seed) % 2 };
+
+		/* Expected: the whole encoding with the ops, candidates
+		 * only. */
+		memcpy(full, image, len);
+		assert_int_equal(disklog_encode(full, len, &clean), 0);
+		memcpy(full + 16, image + 16, 1008);
+		for (size_t k = 0; k < 6; k++) {
+			size_t b = disklog_region_block(ops[k].region, bs);
+			bool in = false;
+
+			for (size_t i = 0; i < ncand; i++)
+				in |= cand[i] == b;
+			if (in && ops[k].region < nbits)
+				disklog_set_region(full, len, ops[k].region,
+						   ops[k].clean);
+		}
+		kept = disklog_delta(image, len, bs, &clean, cand, ncand, ops,
+				     6, out, changed);
+		for (size_t i = 0; i < ncand; i++) {
+			size_t b = cand[i];
+
+			if (!memcmp(full + b * bs, image + b * bs, bs))
+				continue;
+			assert_true(want < kept);
+			assert_int_equal(changed[want], b);
+			assert_memory_equal(out + want * bs, full + b * bs, bs);
+			want++;
+		}
+		assert_int_equal(kept, want);
+		/* The disk now holds that (the daemon copies it in). */
+		for (size_t i = 0; i < kept; i++)
+			memcpy(image + changed[i] * bs, out + i * bs, bs);
+	}
+	/* Past the area: no block. */
+	cand[0] = nblocks;
+	assert_int_equal(disklog_delta(image, len, bs, &clean, cand, 1, ops, 0,
+				       out, changed), 0);
+	bitmap_free(&clean);
+	free(image);
+	free(full);
+	free(out);
+}
+
+/* Which blocks hold which bitmap bytes, with 512 and 4096-byte blocks. */
+static void test_disklog_blocks_of_bytes(void **state)
+{
+	size_t f, l;
+
+	(void)state;
+	assert_int_equal(disklog_region_block(0, 512), 2);
+	assert_int_equal(disklog_region_block(4095, 512), 2);
+	assert_int_equal(disklog_region_block(4096, 512), 3);
+	assert_int_equal(disklog_region_block(4096 * 8 - 1, 4096), 1);
+	disklog_bytes_blocks(0, 512, 512, 4096, &f, &l);
+	assert_int_equal(f, 2);
+	assert_int_equal(l, 2);
+	disklog_bytes_blocks(3000, 512, 4096, 8192, &f, &l);
+	assert_int_equal(f, 0);
+	assert_int_equal(l, 1);
+	disklog_bytes_blocks(512 * 5, 512, 512, 4096, &f, &l);
+	assert_int_equal(f, 7);
+	assert_int_equal(l, 7);
+	disklog_bytes_blocks(512 * 7, 512, 512, 4096, &f, &l);	/* past */
+	assert_true(f > l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +424,8 @@ int main(void)
 		cmocka_unit_test(test_disklog_encode_short_enospc),
 		cmocka_unit_test(test_disklog_changed_blocks),
 		cmocka_unit_test(test_disklog_region_bits),
+		cmocka_unit_test(test_disklog_delta_matches_a_full_encoding),
+		cmocka_unit_test(test_disklog_blocks_of_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -312,6 +312,25 @@ static void test_clears_kept_are_bounded(void **state)
 	assert_int_equal(f->m.n_uclears, 0);
 }
 
+struct area {
+	uint8_t *p;
+	size_t len;
+};
+
+static void ahead_to_area(void *ctx, uint64_t region, bool clean)
+{
+	struct area *a = ctx;
+
+	assert_int_equal(disklog_set_region(a->p, a->len, region, clean), 0);
+}
+
+static void write_ahead(struct mlog *m, uint8_t *area, size_t len)
+{
+	struct area a = { area, len };
+
+	mlog_marks_write_ahead(m, ahead_to_area, &a);
+}
+
 /* An op applied to the replica the way its delivery does. */
 static void apply(struct rlog *rl, uint32_t node, uint32_t type, uint64_t r)
 {
@@ -369,7 +388,7 @@ static void test_write_ahead_of_delivery(void **state)
 	track(&f->m, 0, DM_ULOG_CLEAR_REGION, 11);	/* not sent */
 
 	assert_int_equal(disklog_encode(area, len, &f->m.rl->clean), 0);
-	mlog_marks_write_ahead(&f->m, area, len);
+	write_ahead(&f->m, area, len);
 	assert_true(disklog_region_clean(area, len, 1));	/* our clear */
 	assert_false(disklog_region_clean(area, len, 2));	/* node 2 */
 	assert_false(disklog_region_clean(area, len, 3));	/* no sync */
@@ -386,7 +405,7 @@ static void test_write_ahead_of_delivery(void **state)
 	 * sync): our clears clean nothing, marks still dirty. */
 	pd->req.type = DM_ULOG_SET_REGION_SYNC;
 	assert_int_equal(disklog_encode(area, len, &f->m.rl->clean), 0);
-	mlog_marks_write_ahead(&f->m, area, len);
+	write_ahead(&f->m, area, len);
 	assert_false(disklog_region_clean(area, len, 1));
 	assert_false(disklog_region_clean(area, len, 6));
 	pd->req.type = DM_ULOG_FLUSH;
@@ -394,7 +413,7 @@ static void test_write_ahead_of_delivery(void **state)
 	/* Delivered FLUSHes are the replica's. */
 	pd->state = P_WAIT_COMMIT;
 	assert_int_equal(disklog_encode(area, len, &f->m.rl->clean), 0);
-	mlog_marks_write_ahead(&f->m, area, len);
+	write_ahead(&f->m, area, len);
 	assert_true(disklog_region_clean(area, len, 10));
 	f->m.pending = NULL;
 	free(pd);
