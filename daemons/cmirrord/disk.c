@@ -2,7 +2,8 @@
 /*
  * Log-device I/O off the poll loop.
  *
- * One worker thread per struct disk_io runs write jobs in FIFO order, so
+ * One worker thread per struct disk_io runs write jobs (each one or more
+ * extents of one buffer) in FIFO order, so
  * writes (to one device and across devices) complete in the order they were
  * queued.  Two lists, both under dio->mu:
  *   queue  jobs waiting for the worker (disk_write_async appends)

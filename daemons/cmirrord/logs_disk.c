@@ -22,6 +22,10 @@
  * gives.  Our FLUSH is answered once delivered and the device holds every
  * region we have marked as dirty (mlog_disk_marks_held), with no write out
  * that could still change that.
+ *
+ * After a whole-area write, writes cover only blocks that can have changed
+ * (delta_write): the replica's clean bitmap records the chunks each change
+ * touches (bitmap_track).
  */
 #include "config.h"
 

@@ -331,6 +331,51 @@ static void test_disk_close_with_writes_queued(void **state)
 	assert_file_bytes(f->path, 9 * 512, 512, 0x79);
 }
 
+/* One job of several extents out of one buffer: each lands at its own
+ * offset, the callback runs once; extents off the block grid or out of
+ * the buffer are refused. */
+static void test_disk_write_extents(void **state)
+{
+	struct fx *f = *state;
+	struct disk_dev *d;
+	uint8_t *buf;
+	const struct disk_extent ext[] = {
+		{ .off = 512, .buf_off = 0, .len = 512 },
+		{ .off = 4096, .buf_off = 512, .len = 1024 },
+	};
+	struct disk_extent bad;
+
+	assert_int_equal(disk_open(f->dio, f->path, &d), 0);
+	buf = disk_alloc(d, 1536);
+	assert_non_null(buf);
+	memset(buf, 0x11, 512);
+	memset(buf + 512, 0x22, 1024);
+	ctxs[0] = (struct wctx){ f, 0 };
+	assert_int_equal(disk_write_extents(d, buf, 1536, ext, 2, true,
+					    done_cb, &ctxs[0]), 0);
+	f->pending++;
+	run_until_done(f);
+	assert_int_equal(f->ndone, 1);
+	assert_int_equal(f->errs[0], 0);
+	assert_file_bytes(f->path, 512, 512, 0x11);
+	assert_file_bytes(f->path, 4096, 1024, 0x22);
+	assert_file_bytes(f->path, 1024, 512, 0);	/* between: untouched */
+
+	buf = disk_alloc(d, 1024);
+	assert_non_null(buf);
+	bad = (struct disk_extent){ .off = 0, .buf_off = 512, .len = 1024 };
+	assert_int_equal(disk_write_extents(d, buf, 1024, &bad, 1, true,
+					    done_cb, &ctxs[1]), -EINVAL);
+	bad = (struct disk_extent){ .off = 0, .buf_off = 100, .len = 512 };
+	assert_int_equal(disk_write_extents(d, buf, 1024, &bad, 1, true,
+					    done_cb, &ctxs[1]), -EINVAL);
+	assert_int_equal(disk_write_extents(d, buf, 1024, &bad, 0, true,
+					    done_cb, &ctxs[1]), -EINVAL);
+	free(buf);
+	assert_int_equal(f->ndone, 1);
+	disk_close(d);
+}
+
 static void test_disk_rejects_bad_writes(void **state)
 {
 	struct fx *f = *state;
@@ -540,6 +585,7 @@ int main(void)
 		T(test_disk_fail_writes_hook_eio),
 		T(test_disk_free_runs_queued_callbacks),
 		T(test_disk_close_with_writes_queued),
+		T(test_disk_write_extents),
 		T(test_disk_rejects_bad_writes),
 		T(test_disk_open_missing_enoent),
 		T(test_disk_tmpfs_file),
