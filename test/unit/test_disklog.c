@@ -311,8 +311,8 @@ static void test_disklog_delta_matches_a_full_encoding(void **state)
 {
 	const size_t bs = 512, nbits = 20000;
 	size_t len = disklog_area_size(nbits, bs), nblocks = len / bs;
-	uint8_t *image = malloc(len), *full = malloc(len);
-	uint8_t *out = malloc(len);
+	uint8_t *image = calloc(1, len), *full = calloc(1, len);
+	uint8_t *out = calloc(1, len);
 	size_t cand[8], changed[8];
 	struct disklog_op ops[6];
 	struct bitmap clean = { 0 };
