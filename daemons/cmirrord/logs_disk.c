@@ -414,7 +414,8 @@ static void delta_write(struct mlog *m, struct ahead_list *al)
 	for (size_t i = 0; ok && i < al->n; i++)
 		ok = cand_add(&cand, &n, &cap,
 			      disklog_region_block(al->op[i].region, bs));
-	qsort(cand, n, sizeof(*cand), cmp_block);
+	if (n)
+		qsort(cand, n, sizeof(*cand), cmp_block);
 	for (size_t i = 0; i < n; i++)
 		if (!next || cand[next - 1] != cand[i])
 			cand[next++] = cand[i];
