@@ -468,7 +468,10 @@ static void start_write(struct mlog *m)
 	struct ahead_list al = { 0 };
 
 	mlog_marks_write_ahead(m, ahead_add, &al);
-	if (m->need_full_write || !m->image || !m->image_ok ||
+	/* An image we cannot trust is no base to compare with. */
+	if (!m->image_ok)
+		m->need_full_write = true;
+	if (m->need_full_write || !m->image ||
 	    !bitmap_tracking(&m->rl->clean))
 		full_write(m, &al);
 	else
