@@ -94,9 +94,14 @@ static void save_block(struct bitmap_cow *c, size_t i)
 	       block_len(c, i));
 }
 
+static size_t chunks_for(size_t nbytes)
+{
+	return (nbytes + BITMAP_TOUCH_CHUNK - 1) / BITMAP_TOUCH_CHUNK;
+}
+
 static size_t nchunks(const struct bitmap *b)
 {
-	return (b->nbytes + BITMAP_TOUCH_CHUNK - 1) / BITMAP_TOUCH_CHUNK;
+	return chunks_for(b->nbytes);
 }
 
 void bitmap_will_write(struct bitmap *b, size_t off, size_t n)
@@ -281,7 +286,7 @@ void bitmap_free(struct bitmap *b)
 int bitmap_track(struct bitmap *b)
 {
 	bitmap_untrack(b);
-	b->touched = calloc(nchunks(b) / 8 + 1, 1);
+	b->touched = calloc(chunks_for(b->nbytes) / 8 + 1, 1);
 	return b->touched ? 0 : -ENOMEM;
 }
 
@@ -335,8 +340,7 @@ int bitmap_resize(struct bitmap *b, uint64_t nbits, bool fill)
 	detach_views(b);	/* realloc may move or cut the bits */
 	if (b->touched) {
 		/* Every chunk counts as changed: a new map, all set. */
-		size_t len = (nbytes + BITMAP_TOUCH_CHUNK - 1) /
-			     BITMAP_TOUCH_CHUNK / 8 + 1;
+		size_t len = chunks_for(nbytes) / 8 + 1;
 		uint8_t *t = malloc(len);
 
 		if (!t)

@@ -133,6 +133,14 @@ static size_t region_byte(const uint8_t *area, size_t area_len, uint64_t r)
 	return byte < area_len ? (size_t)byte : 0;
 }
 
+static void put_bit(uint8_t *byte, uint64_t r, bool clean)
+{
+	if (clean)
+		*byte |= (uint8_t)(1u << (r % 8));
+	else
+		*byte &= (uint8_t)~(1u << (r % 8));
+}
+
 bool disklog_region_clean(const uint8_t *area, size_t area_len, uint64_t r)
 {
 	size_t b = region_byte(area, area_len, r);
@@ -146,10 +154,7 @@ int disklog_set_region(uint8_t *area, size_t area_len, uint64_t r, bool clean)
 
 	if (!b)
 		return -ERANGE;
-	if (clean)
-		area[b] |= (uint8_t)(1u << (r % 8));
-	else
-		area[b] &= (uint8_t)~(1u << (r % 8));
+	put_bit(&area[b], r, clean);
 	return 0;
 }
 
@@ -208,6 +213,19 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+size_t disklog_sort_blocks(size_t *blocks, size_t n)
+{
+	size_t kept = 0;
+
+	if (!n)
+		return 0;
+	qsort(blocks, n, sizeof(*blocks), cmp_size);
+	for (size_t i = 0; i < n; i++)
+		if (!kept || blocks[kept - 1] != blocks[i])
+			blocks[kept++] = blocks[i];
+	return kept;
+}
+
 size_t disklog_delta(const uint8_t *image, size_t area_len, size_t bs,
 		     const struct bitmap *clean, const size_t *cand,
 		     size_t ncand, const struct disklog_op *ops, size_t nops,
@@ -235,7 +253,6 @@ size_t disklog_delta(const uint8_t *image, size_t area_len, size_t bs,
 		size_t b = disklog_region_block(ops[k].region, bs);
 		const size_t *hit;
 		size_t byte;
-		uint8_t mask;
 
 		if (ops[k].region >= clean->nbits || b >= area_len / bs)
 			continue;
@@ -243,11 +260,8 @@ size_t disklog_delta(const uint8_t *image, size_t area_len, size_t bs,
 		if (!hit)
 			continue;
 		byte = DISKLOG_BITMAP_OFFSET + ops[k].region / 8 - b * bs;
-		mask = (uint8_t)(1u << (ops[k].region % 8));
-		if (ops[k].clean)
-			out[(size_t)(hit - cand) * bs + byte] |= mask;
-		else
-			out[(size_t)(hit - cand) * bs + byte] &= (uint8_t)~mask;
+		put_bit(&out[(size_t)(hit - cand) * bs + byte], ops[k].region,
+			ops[k].clean);
 	}
 	for (size_t i = 0; i < ncand; i++) {
 		if (cand[i] >= area_len / bs ||

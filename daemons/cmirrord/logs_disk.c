@@ -158,7 +158,6 @@ struct write_ctx {
 	size_t *blocks;		/* a delta write: the blocks, in buf order */
 	size_t nblocks;
 	size_t bytes;
-	bool full;
 };
 
 static void send_committed(struct mlog *m, uint64_t gen, int err)
@@ -219,8 +218,8 @@ static void write_done(void *ctx, int err, uint8_t *buf, size_t len)
 		}
 		if (wc->epoch == m->disk_epoch && wc->gen > m->written_gen)
 			m->written_gen = wc->gen;
-		if (wc->epoch == m->disk_epoch && wc->full)
-			m->image_ok = true;
+		if (wc->epoch == m->disk_epoch && wc->bytes == m->area_len)
+			m->image_ok = true;	/* the whole area */
 	}
 	/* A write started ahead of our own ops often ends with nobody
 	 * waiting: no COMMITTED then (an error always goes round). */
@@ -358,16 +357,8 @@ static void full_write(struct mlog *m, struct ahead_list *al)
 	}
 	memcpy(buf, img + first * bs, count * bs);
 	wc->next_image = img;
-	wc->full = count * bs == m->area_len;
 	e = (struct disk_extent){ first * bs, 0, count * bs };
 	queue_write(m, wc, buf, count * bs, &e, 1);
-}
-
-static int cmp_block(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Room for one more candidate block. */
@@ -414,12 +405,7 @@ static void delta_write(struct mlog *m, struct ahead_list *al)
 	for (size_t i = 0; ok && i < al->n; i++)
 		ok = cand_add(&cand, &n, &cap,
 			      disklog_region_block(al->op[i].region, bs));
-	if (n)
-		qsort(cand, n, sizeof(*cand), cmp_block);
-	for (size_t i = 0; i < n; i++)
-		if (!next || cand[next - 1] != cand[i])
-			cand[next++] = cand[i];
-	n = next;
+	n = disklog_sort_blocks(cand, n);
 	if (ok && n) {
 		buf = disk_alloc(m->dev, n * bs);
 		changed = malloc(n * sizeof(*changed));
@@ -440,7 +426,6 @@ static void delta_write(struct mlog *m, struct ahead_list *al)
 		held_already(m);
 		goto out;
 	}
-	next = 0;
 	for (size_t i = 0; i < kept; i++) {
 		if (next && changed[i] == changed[i - 1] + 1) {
 			ext[next - 1].len += bs;

@@ -75,6 +75,15 @@ void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
 	logs_reply_now(ls, peer, req, -ESRCH, zeros, n);
 }
 
+/* mlog_disk_marks_held() walks our marks: once per pass, and only when a
+ * FLUSH needs it. */
+static bool marks_held_once(const struct mlog *m, int *held)
+{
+	if (*held < 0)
+		*held = mlog_disk_marks_held(m);
+	return *held;
+}
+
 /* A COMMITTED's outcome is every FLUSH's up to its gen; a write of our
  * own that ended without error covers ours up to its gen, round or not;
  * the device holding all our marks covers every FLUSH of ours delivered
@@ -82,7 +91,7 @@ void logs_reply_esrch(struct logs *ls, const struct kernel_peer *peer,
 void logs_answer_committed(struct mlog *m)
 {
 	struct logs *ls = m->ls;
-	bool held = mlog_disk_marks_held(m);
+	int held = -1;
 
 	for (struct pending **pp = &m->pending; *pp;) {
 		struct pending *pd = *pp;
@@ -98,7 +107,8 @@ void logs_answer_committed(struct mlog *m)
 		} else if (pd->commit_gen <= m->written_gen) {
 			err = pd->res.error;
 			ls->flushes_written++;
-		} else if (held && pd->req.type == DM_ULOG_FLUSH) {
+		} else if (pd->req.type == DM_ULOG_FLUSH &&
+			   marks_held_once(m, &held)) {
 			err = pd->res.error;
 			ls->flushes_ahead++;
 		} else {

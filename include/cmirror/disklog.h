@@ -71,6 +71,9 @@ size_t disklog_region_block(uint64_t r, size_t bs);
 void disklog_bytes_blocks(size_t off, size_t n, size_t bs, size_t area_len,
 			  size_t *first, size_t *last);
 
+/* Sort block numbers and drop repeats: the count left. */
+size_t disklog_sort_blocks(size_t *blocks, size_t n);
+
 /*
  * An incremental write: for the candidate blocks `cand` (ncand sorted,
  * unique block numbers of an area of area_len bytes), each block as it

@@ -410,6 +410,20 @@ static void test_disklog_blocks_of_bytes(void **state)
 	assert_true(f > l);
 }
 
+/* Candidate blocks come sorted and without repeats. */
+static void test_disklog_sort_blocks(void **state)
+{
+	size_t b[] = { 9, 2, 9, 4, 2, 2, 0 };
+
+	(void)state;
+	assert_int_equal(disklog_sort_blocks(b, 7), 4);
+	assert_int_equal(b[0], 0);
+	assert_int_equal(b[1], 2);
+	assert_int_equal(b[2], 4);
+	assert_int_equal(b[3], 9);
+	assert_int_equal(disklog_sort_blocks(NULL, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_disklog_region_bits),
 		cmocka_unit_test(test_disklog_delta_matches_a_full_encoding),
 		cmocka_unit_test(test_disklog_blocks_of_bytes),
+		cmocka_unit_test(test_disklog_sort_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
