@@ -47,7 +47,8 @@
 #     of the run (cmirrorctl stats --reset before, --json after) split the
 #     load generator's mean into the daemon's part, the CPG ordering of
 #     its messages within it, and the socket hops outside it.
-#  c) scale: RSS and CPU of BENCH_IDLE_LOGS idle logs, and mark+flush
+#  c) scale: RSS, the daemon's own (anonymous) memory, corosync's IPC
+#     buffers on /dev/shm and CPU of BENCH_IDLE_LOGS idle logs, and mark+flush
 #     latency of one busy log on the same daemon before and after the idle
 #     logs come (what an idle log costs a busy one); a 2^27-region log:
 #     RSS per region on the node that created it and on the node that
@@ -107,6 +108,11 @@ verdict() { awk -v r="$1" -v op="$2" -v l="$3" 'BEGIN {
 	if (r == "n/a") { print "?"; exit }
 	ok = (op == "<=") ? (r <= l) : (r >= l); print ok ? "met" : "MISSED" }'; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
+anon_kb() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
+# shm_kb NODE: KiB in use on the node's /dev/shm, where corosync puts the
+# ring buffers of every IPC connection (libcpg sizes them; a CPG handle is
+# one connection, and a handle joins one group).
+shm_kb() { h_exec "$1" df -k --output=used /dev/shm | tail -1 | tr -d ' '; }
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 # cpu_ns PID: CPU time of all its threads in ns (schedstat: ticks are too
 # coarse for what 1000 idle logs cost in 10 s).
@@ -351,20 +357,23 @@ line=$(uload 3 --prefix solo3 --logs 1 --ctr "$CTR" --seconds "$SECS" write) || 
 rec "cmirrord beside=0 node=3 $line"
 S0_P50=$(field p50_us "$line")
 p3=$(daemon_pid 3)
-rss0=$(rss_kb "$p3")
+rss0=$(rss_kb "$p3"); anon0=$(anon_kb "$p3"); shm0=$(shm_kb 3)
 IDLE_CTR="2097152 clustered-core $REGION_SECTORS nosync"	# 1 GiB, 2048 regions
 line=$(uload 3 --prefix idle --logs "$IDLE_LOGS" --ctr "$IDLE_CTR" up) ||
 	{ b_log "idle logs: up failed"; exit 1; }
 rec "idle up $line"
 settle 3
-rss1=$(rss_kb "$p3")
+rss1=$(rss_kb "$p3"); anon1=$(anon_kb "$p3"); shm1=$(shm_kb 3)
 c0=$(cpu_ns "$p3"); t0=$(date +%s.%N)
 sleep 10
 c1=$(cpu_ns "$p3"); t1=$(date +%s.%N)
-IDLE_RSS=$(awk -v a="$rss0" -v b="$rss1" -v n="$IDLE_LOGS" 'BEGIN { printf "%.1f", (b - a) / n }')
+per_log() { awk -v a="$1" -v b="$2" -v n="$IDLE_LOGS" 'BEGIN { printf "%.1f", (b - a) / n }'; }
+IDLE_RSS=$(per_log "$rss0" "$rss1")
+IDLE_ANON=$(per_log "$anon0" "$anon1")
+IDLE_SHM=$(per_log "$shm0" "$shm1")
 IDLE_CPU=$(awk -v a="$c0" -v b="$c1" -v s0="$t0" -v s1="$t1" -v n="$IDLE_LOGS" \
 	'BEGIN { printf "%.3f", (b - a) / 1e3 / (s1 - s0) / n }')	# CPU-us per s per log
-rec "idle logs=$IDLE_LOGS rss_before_kb=$rss0 rss_after_kb=$rss1 kb_per_log=$IDLE_RSS cpu_us_per_s_per_log=$IDLE_CPU"
+rec "idle logs=$IDLE_LOGS rss_before_kb=$rss0 rss_after_kb=$rss1 kb_per_log=$IDLE_RSS anon_before_kb=$anon0 anon_after_kb=$anon1 anon_kb_per_log=$IDLE_ANON shm_before_kb=$shm0 shm_after_kb=$shm1 shm_kb_per_log=$IDLE_SHM cpu_us_per_s_per_log=$IDLE_CPU"
 line=$(uload 3 --prefix solo3 --logs 1 --ctr "$CTR" --seconds "$SECS" write) || exit 1
 rec "cmirrord beside=$IDLE_LOGS node=3 $line"
 S1_P50=$(field p50_us "$line")
@@ -500,7 +509,9 @@ REPORT=$OUT/report.md
 	echo "|---|---:|---|"
 	echo "| memory per region, creating node (RSS delta x 8 / regions) | $BITS1 bits | <= 2 bits + const |"
 	echo "| memory per region, node that installed the checkpoint | $BITS2 bits | <= 2 bits + const |"
-	echo "| idle log RSS ($IDLE_LOGS logs, 1 daemon) | $IDLE_RSS KiB/log | |"
+	echo "| idle log RSS ($IDLE_LOGS logs, 1 daemon; includes the pages of corosync's IPC buffers it touched) | $IDLE_RSS KiB/log | |"
+	echo "| idle log, cmirrord's own memory (RssAnon) | $IDLE_ANON KiB/log | |"
+	echo "| idle log, corosync IPC buffers in /dev/shm (one CPG connection per log; sizes fixed by libcpg) | $IDLE_SHM KiB/log | |"
 	echo "| idle log CPU ($IDLE_LOGS logs, 10 s) | $IDLE_CPU CPU-us/s per log | |"
 	echo "| mark+flush p50, 1 log on node 3 (group of one) beside $IDLE_LOGS idle logs / the same before they came | $S1_P50 / $S0_P50 us = $(ratio "$S1_P50" "$S0_P50")x | |"
 	echo "| the same beside $IDLE_LOGS idle logs, vs raw RTT w=1 (node 1) | $(ratio "$S1_P50" "${RAW[1,1,p50]}")x | |"

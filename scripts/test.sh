@@ -50,7 +50,8 @@ else
 		't-cluster-writer-frozen'
 		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control' 't-demo'
 		't-ops-config' 't-ops-install' 't-cluster-random' 't-cluster-stream'
-		't-cluster-pergroup' 't-cluster-mixed' 't-cluster-mixed-first')
+		't-cluster-pergroup' 't-cluster-mixed' 't-cluster-mixed-first'
+		't-cluster-shm')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)

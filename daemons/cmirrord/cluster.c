@@ -362,9 +362,10 @@ static void retry_connect(struct group *g, int err)
 	g->backoff_ms = g->backoff_ms ? g->backoff_ms * 2 : RECONNECT_MIN_MS;
 	if (g->backoff_ms > RECONNECT_MAX_MS)
 		g->backoff_ms = RECONNECT_MAX_MS;
-	if (!g->warned) {
-		log_warn("%s: cannot join the CPG group: %s (retrying)",
-			 g->name, strerror(-err));
+	/* Without the stream the stream's own warning says why. */
+	if (!g->warned && (!g->cl->shared || cluster_stream_ready(g->cl))) {
+		log_warn("%s: cannot join the CPG group: %s%s (retrying)",
+			 g->name, strerror(-err), cluster_connect_hint(err));
 		g->warned = true;
 	}
 	schedule_reconnect(g, g->backoff_ms);

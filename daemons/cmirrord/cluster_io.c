@@ -18,6 +18,21 @@
 #include "logging.h"
 
 /* Corosync's status codes as -errno, at the edge (CS_OK is 1). */
+/*
+ * libqb puts the three ring buffers of every corosync IPC connection (about
+ * 3 MiB, sized by libcpg and libquorum, not by us) on /dev/shm, and a CPG
+ * handle joins one group: each log costs one connection.  "No space left"
+ * from a connect means that file system is full, which the bare errno does
+ * not tell an admin.
+ */
+const char *cluster_connect_hint(int err)
+{
+	return err == -ENOSPC
+	       ? " (corosync's IPC buffers, about 3 MiB per log, live in "
+		 "/dev/shm: is it full?)"
+	       : "";
+}
+
 int cluster_cs_to_errno(cs_error_t e)
 {
 	switch (e) {

@@ -562,8 +562,8 @@ static void s_retry(struct cl_stream *s, int err)
 	if (s->backoff_ms > STREAM_RECONNECT_MAX_MS)
 		s->backoff_ms = STREAM_RECONNECT_MAX_MS;
 	if (!s->warned)
-		log_warn("stream: cannot join the CPG group: %s (retrying)",
-			 strerror(-err));
+		log_warn("stream: cannot join the CPG group: %s%s (retrying)",
+			 strerror(-err), cluster_connect_hint(err));
 	s->warned = true;
 	s_schedule(s, s->backoff_ms);
 }

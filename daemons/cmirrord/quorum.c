@@ -107,8 +107,9 @@ static void service_down(struct quorum_mon *q, const char *why, int err)
 {
 	disconnect(q);
 	if (!q->warned) {
-		log_warn("quorum: service unavailable (%s: %s): treating the "
-			 "node as %s", why, strerror(-err),
+		log_warn("quorum: service unavailable (%s: %s%s): treating "
+			 "the node as %s", why, strerror(-err),
+			 cluster_connect_hint(err),
 			 q->require ? "inquorate" : "quorate (quorum = ignore)");
 		q->warned = true;
 	}

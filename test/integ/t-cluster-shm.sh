@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t-cluster-shm.sh - a node whose /dev/shm is full: libqb puts the ring
+# buffers of every corosync IPC connection there (about 3 MiB each, sized
+# by libcpg), and every log needs one CPG connection.  The log must wait
+# without answering its kernel, say why, and join with the whole state once
+# there is room again.
+#  - 2 nodes; the core log up on node 1 and resynced; node 1 marks regions
+#    0 and 1 and flushes (dirty, never cleared);
+#  - node 2's /dev/shm is shrunk to what it uses plus 1 MiB (node 2's
+#    daemon already holds its quorum connection; the shared stream and the
+#    log would need two more);
+#  - node 2's simulator brings the log up in the background: node 2's
+#    daemon warns that the stream's group cannot be joined and names
+#    /dev/shm; node 2 is in no group (node 1's corosync lists node 1 alone
+#    in the log's group), the RESUME stays unanswered, also after a retry
+#    (corosync logs a second refused connection); meanwhile node 1 marks
+#    region 2;
+#  - room is made (64 MiB): node 2 joins on its next retry and installs the
+#    checkpoint, the simulator's `up` ends without an error, the replicas
+#    converge, node 2 reports regions 0-2 not clean and region 5 clean;
+#  - node 2 marks region 3 (a state change through the group) and the
+#    replicas converge again.
+# Exit: 0 pass, 1 fail, 77 skip.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+# shellcheck source=cluster-common.sh
+. "$here/cluster-common.sh"
+
+lg=core
+shm_used() { h_exec 2 df -k --output=used /dev/shm | tail -1 | tr -d ' '; }
+shm_size() { h_exec 2 mount -o "remount,size=$1" /dev/shm || c_die "cannot resize node 2's /dev/shm to $1"; }
+# is_clean I REGION
+is_clean() { c_ksim "$1" $lg query is_clean "$2" || c_die "node $1: is_clean $2"; }
+
+c_cluster 2 || exit 1
+log2=$(h_node_dir 2)/log/cmirrord.log
+c_ksim 1 $lg up || c_die "node 1: up"
+c_resync_all 1 $lg || exit 1
+for r in 0 1; do c_ksim 1 $lg query mark $r >/dev/null || c_die "node 1: mark $r"; done
+c_ksim 1 $lg query flush >/dev/null || c_die "node 1: flush"
+
+used=$(shm_used)
+[ -n "$used" ] || c_die "cannot read node 2's /dev/shm usage"
+shm_size "$((used + 1024))k"
+h_log "node 2: /dev/shm shrunk to ${used} KiB in use + 1 MiB"
+
+c_ksim_bg 2 $lg up2 up
+end=$((SECONDS + 60))
+until grep -q "stream: cannot join the CPG group: No space left on device .*/dev/shm" "$log2"; do
+	[ $SECONDS -lt $end ] || c_die "node 2 never said why it cannot join: $(tail -5 "$log2")"
+	kill -0 "${C_PID[up2]}" 2>/dev/null || c_die "node 2's up ended while /dev/shm was full: $(cat "$H_DIR/ksim-up2.out" "$H_DIR/ksim-up2.err")"
+	sleep "$H_POLL"
+done
+h_log "node 2: $(grep -m1 -o 'stream: cannot join.*' "$log2")"
+# corosync logs each refused connection: wait for the daemon's retry.
+cs2=$(h_node_dir 2)/log/corosync.log
+end=$((SECONDS + 60))
+until [ "$(grep -c "shm connection FAILED" "$cs2")" -ge 2 ]; do
+	[ $SECONDS -lt $end ] || c_die "node 2's daemon never tried again"
+	sleep "$H_POLL"
+done
+c_ksim 1 $lg query mark 2 >/dev/null || c_die "node 1: mark 2"
+c_ksim 1 $lg query flush >/dev/null || c_die "node 1: flush"
+groups=$(c_groups 1 | grep "^cmirror:${C_UUID[$lg]} " | tr '\n' ' ')
+[ "$groups" = "cmirror:${C_UUID[$lg]} 1 " ] ||
+	c_die "node 1's corosync lists the log's group as '$groups', want node 1 alone"
+kill -0 "${C_PID[up2]}" 2>/dev/null ||
+	c_die "node 2's up was answered while node 2 could not join: $(cat "$H_DIR/ksim-up2.out")"
+grep -q "${C_UUID[$lg]}: membership" "$log2" &&
+	c_die "node 2 saw a membership of the log while /dev/shm was full"
+h_log "node 2 waits outside the group, its RESUME unanswered"
+
+shm_size 64M
+end=$((SECONDS + 60))
+while kill -0 "${C_PID[up2]}" 2>/dev/null; do
+	[ $SECONDS -lt $end ] || c_die "node 2's up not answered 60 s after /dev/shm had room: $(tail -3 "$log2")"
+	sleep "$H_POLL"
+done
+wait "${C_PID[up2]}" || c_die "node 2's up failed: $(cat "$H_DIR/ksim-up2.err")"
+grep -q "stream: joined CPG group" "$log2" || c_die "node 2 never joined the stream"
+c_wait_converged $lg 60 1 2 || exit 1
+for r in 0 1 2; do
+	[ "$(is_clean 2 $r)" = 0 ] || c_die "node 2 reports region $r clean: node 1's mark lost"
+done
+[ "$(is_clean 2 5)" = 1 ] || c_die "node 2 reports region 5 (never marked) not clean"
+h_log "node 2 joined once /dev/shm had room; node 1's marks 0-2 are dirty there"
+
+c_ksim 2 $lg query mark 3 >/dev/null || c_die "node 2: mark 3"
+c_ksim 2 $lg query flush >/dev/null || c_die "node 2: flush"
+c_wait_converged $lg 60 1 2 || exit 1
+[ "$(is_clean 1 3)" = 0 ] || c_die "node 1 reports node 2's region 3 clean"
+h_log "PASS"
+exit 0
