@@ -305,11 +305,12 @@ static int connect_group(struct group *g)
 	/* The log's membership lives in the stream: join that first. */
 	if (cl->shared && !cluster_stream_ready(cl))
 		return -ENOTCONN;
+	errno = 0;
 	e = cpg_model_initialize(&g->h, CPG_MODEL_V1, (cpg_model_data_t *)&md,
 				 g);
 	if (e != CS_OK) {
 		g->h = 0;
-		return cluster_cs_to_errno(e);
+		return cluster_init_errno(e, errno);
 	}
 	e = cpg_fd_get(g->h, &g->fd);
 	if (e == CS_OK)

@@ -181,6 +181,7 @@ struct cluster {
 
 int cluster_cs_to_errno(cs_error_t e);
 const char *cluster_connect_hint(int err);
+int cluster_init_errno(cs_error_t e, int err);
 /* cluster.c: a CPG confchg's lists as a csync_event (at most
  * CPG_MEMBERS_MAX each), or -ECONNRESET when our own process left. */
 struct cluster_cpg_event {

@@ -27,10 +27,26 @@
  */
 const char *cluster_connect_hint(int err)
 {
-	return err == -ENOSPC
-	       ? " (corosync's IPC buffers, about 3 MiB per log, live in "
-		 "/dev/shm: is it full?)"
-	       : "";
+	if (err == -ENOSPC)
+		return " (corosync's IPC buffers, about 3 MiB per log, live in "
+		       "/dev/shm: is it full?)";
+	if (err == -EMFILE || err == -ENFILE)
+		return " (each log holds one corosync connection: raise the "
+		       "open-file limit, LimitNOFILE=, of corosync or cmirrord)";
+	return "";
+}
+
+/*
+ * libcpg and libquorum report a failed IPC connect as CS_ERR_LIBRARY, as if
+ * corosync were not running; errno still says EMFILE when an open-file
+ * limit was the cause (ours, or corosync's: it refuses new connections
+ * near its own).  ERR is errno right after the initialize call.
+ */
+int cluster_init_errno(cs_error_t e, int err)
+{
+	if (e == CS_ERR_LIBRARY && (err == EMFILE || err == ENFILE))
+		return -err;
+	return cluster_cs_to_errno(e);
 }
 
 int cluster_cs_to_errno(cs_error_t e)

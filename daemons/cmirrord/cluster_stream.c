@@ -582,11 +582,12 @@ static int s_connect(struct cl_stream *s)
 	cs_error_t e;
 	int r;
 
+	errno = 0;
 	e = cpg_model_initialize(&s->h, CPG_MODEL_V1, (cpg_model_data_t *)&md,
 				 cl);
 	if (e != CS_OK) {
 		s->h = 0;
-		return cluster_cs_to_errno(e);
+		return cluster_init_errno(e, errno);
 	}
 	e = cpg_fd_get(s->h, &s->fd);
 	if (e == CS_OK)

@@ -55,6 +55,7 @@ struct control {
 	struct conn *conns;
 	size_t nconns;
 	struct loop_timer *sweep;
+	struct loop_pause accept_pause;
 	unsigned char frame[CTL_FRAME_MAX];
 };
 
@@ -446,9 +447,13 @@ static void listen_cb(struct loop *lp, int fd, short revents, void *ctx)
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				log_warn("control: accept: %s", strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				return;
+			log_warn("control: accept: %s (not accepting for %d "
+				 "ms)", strerror(errno), LOOP_ACCEPT_PAUSE_MS);
+			loop_pause_fd(lp, &c->accept_pause, fd, POLLIN,
+				      LOOP_ACCEPT_PAUSE_MS);
 			return;
 		}
 		accept_one(c, cfd);
@@ -592,6 +597,7 @@ void control_close(struct control *c)
 	while (c->conns)
 		conn_free(c->conns);
 	loop_timer_cancel(c->lp, c->sweep);
+	loop_pause_cancel(c->lp, &c->accept_pause);
 	loop_del_fd(c->lp, c->fd);
 	close(c->fd);
 	/* Only our own socket: a newer daemon may have replaced it. */

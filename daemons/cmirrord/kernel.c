@@ -48,6 +48,7 @@ struct kernel_link {
 	void *ctx;
 	struct nl_sock *sk;		/* netlink transport */
 	int listen_fd;			/* seqpacket transport */
+	struct loop_pause accept_pause;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct kconn *conns;
 	uint64_t last_conn_id;
@@ -339,9 +340,12 @@ static void listen_readable(struct loop *lp, int fd, short revents, void *ctx)
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_err("kernel link: accept: %s",
-					strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			log_err("kernel link: accept: %s (not accepting for "
+				"%d ms)", strerror(errno), LOOP_ACCEPT_PAUSE_MS);
+			loop_pause_fd(lp, &k->accept_pause, fd, POLLIN,
+				      LOOP_ACCEPT_PAUSE_MS);
 			return;
 		}
 		c = calloc(1, sizeof(*c));
@@ -488,6 +492,7 @@ void kernel_close(struct kernel_link *k)
 	loop_del_hook(k->lp, tx_hook, k);
 	while (k->conns)
 		conn_close(k, k->conns, false);
+	loop_pause_cancel(k->lp, &k->accept_pause);
 	if (k->listen_fd >= 0) {
 		loop_del_fd(k->lp, k->listen_fd);
 		close(k->listen_fd);

@@ -213,6 +213,34 @@ int loop_set_events(struct loop *lp, int fd, short events)
 	return 0;
 }
 
+static void pause_end(struct loop *lp, struct loop_timer *t, void *ctx)
+{
+	struct loop_pause *p = ctx;
+
+	loop_timer_cancel(lp, t);
+	p->t = NULL;
+	loop_set_events(lp, p->fd, p->events);
+}
+
+void loop_pause_fd(struct loop *lp, struct loop_pause *p, int fd,
+		   short events, uint64_t ms)
+{
+	if (p->t)
+		return;
+	p->fd = fd;
+	p->events = events;
+	p->t = loop_timer_add(lp, ms, 0, pause_end, p, "fd-pause");
+	if (p->t)
+		loop_set_events(lp, fd, 0);
+}
+
+void loop_pause_cancel(struct loop *lp, struct loop_pause *p)
+{
+	if (p->t)
+		loop_timer_cancel(lp, p->t);
+	p->t = NULL;
+}
+
 int loop_del_fd(struct loop *lp, int fd)
 {
 	size_t i = find_fd_idx(lp, fd);

@@ -29,6 +29,20 @@ int loop_add_fd(struct loop *lp, int fd, short events, loop_fd_cb cb,
 int loop_set_events(struct loop *lp, int fd, short events);
 int loop_del_fd(struct loop *lp, int fd);
 
+/* A listening socket whose accept() fails for want of descriptors stays
+ * readable, and the loop would spin on it: loop_pause_fd() stops polling
+ * fd for ms, then asks for `events` again.  The caller owns the struct
+ * and cancels a pause before it drops the fd. */
+#define LOOP_ACCEPT_PAUSE_MS 500
+struct loop_pause {
+	struct loop_timer *t;
+	int fd;
+	short events;
+};
+void loop_pause_fd(struct loop *lp, struct loop_pause *p, int fd,
+		   short events, uint64_t ms);
+void loop_pause_cancel(struct loop *lp, struct loop_pause *p);
+
 /* One-shot (period_ms 0) or periodic timer, first firing after delay_ms.
  * NULL + errno on failure.  A timer callback may cancel its own timer. */
 struct loop_timer *loop_timer_add(struct loop *lp, uint64_t delay_ms,

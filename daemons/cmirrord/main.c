@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -360,6 +361,29 @@ static void stop(struct daemon *d)
 	pidfile_remove(d->pf);
 }
 
+/*
+ * Every log holds a corosync connection, one descriptor each, and systemd
+ * starts services with a soft limit of 1024 (for select(), which nothing
+ * here uses) under a much higher hard one: take the hard one.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the open-file limit from %llu: %s",
+			 (unsigned long long)was, strerror(errno));
+	else
+		log_info("open-file limit raised from %llu to %llu",
+			 (unsigned long long)was,
+			 (unsigned long long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { .argc = argc, .argv = argv, .ready_fd = -1,
@@ -392,6 +416,7 @@ int main(int argc, char **argv)
 		return CMIRRORD_EXIT_STARTUP;
 	log_info("starting cmirrord %s (pid %d, %s)", PACKAGE_VERSION,
 		 (int)getpid(), d.o.no_cluster ? "single node" : "cluster");
+	raise_fd_limit();
 
 	code = start(&d);
 	report_ready(&d);

@@ -141,11 +141,13 @@ static int connect_quorum(struct quorum_mon *q)
 	int quorate = 0, r;
 	cs_error_t e;
 
+	errno = 0;
 	e = quorum_model_initialize(&q->h, QUORUM_MODEL_V0,
 				    (quorum_model_data_t *)&md, &type, q);
 	if (e != CS_OK) {
 		q->h = 0;
-		service_down(q, "quorum_initialize", cluster_cs_to_errno(e));
+		service_down(q, "quorum_initialize",
+			     cluster_init_errno(e, errno));
 		return 0;
 	}
 	q->no_provider = type != QUORUM_SET;

@@ -441,6 +441,61 @@ static void test_loop_many_fds_one_ready(void **state)
 	free(m);
 }
 
+struct pauser {
+	struct loop_pause pause;
+	int calls, calls_at_check;
+};
+
+/* Never reads: the fd stays readable, as a listening socket does while
+ * accept() fails with EMFILE. */
+static void stuck_cb(struct loop *lp, int fd, short revents, void *ctx)
+{
+	struct pauser *p = ctx;
+
+	if (++p->calls == 2) {
+		loop_stop(lp);
+		return;
+	}
+	loop_pause_fd(lp, &p->pause, fd, POLLIN, 50);
+}
+
+static void check_cb(struct loop *lp, struct loop_timer *t, void *ctx)
+{
+	struct pauser *p = ctx;
+
+	p->calls_at_check = p->calls;
+}
+
+static void test_loop_pause_fd(void **state)
+{
+	struct rec *r = *state;
+	struct pauser p = { .calls = 0 };
+	struct loop_timer *guard, *check;
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	assert_int_equal(loop_add_fd(r->lp, fds[0], POLLIN, stuck_cb, &p,
+				     "stuck"), 0);
+	check = loop_timer_add(r->lp, 25, 0, check_cb, &p, "check");
+	guard = loop_timer_add(r->lp, 5000, 0, stop_cb, NULL, "guard");
+	assert_int_equal(loop_run(r->lp), 0);
+	/* Paused after the first call, polled again once the pause ended. */
+	assert_int_equal(p.calls_at_check, 1);
+	assert_int_equal(p.calls, 2);
+	assert_null(p.pause.t);
+	/* A pause cancelled before the fd goes leaves no timer behind. */
+	loop_pause_fd(r->lp, &p.pause, fds[0], POLLIN, 50);
+	assert_non_null(p.pause.t);
+	loop_pause_cancel(r->lp, &p.pause);
+	assert_null(p.pause.t);
+	loop_timer_cancel(r->lp, check);
+	loop_timer_cancel(r->lp, guard);
+	assert_int_equal(loop_del_fd(r->lp, fds[0]), 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +510,7 @@ int main(void)
 		T(test_loop_add_fd_during_dispatch),
 		T(test_loop_removed_ready_fd_skipped),
 		T(test_loop_many_fds_one_ready),
+		T(test_loop_pause_fd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t-cluster-shm.sh - a node whose /dev/shm is full: libqb puts the ring
-# buffers of every corosync IPC connection there (about 3 MiB each, sized
-# by libcpg), and every log needs one CPG connection.  The log must wait
-# without answering its kernel, say why, and join with the whole state once
-# there is room again.
-#  - 2 nodes; the core log up on node 1 and resynced; node 1 marks regions
-#    0 and 1 and flushes (dirty, never cleared);
+# t-cluster-limits.sh - the two resources every log costs outside the
+# daemon's own memory run out: corosync IPC buffers on /dev/shm (libqb puts
+# the ring buffers of every connection there, about 3 MiB each, sized by
+# libcpg) and descriptors (one corosync connection per log).  A log that
+# cannot connect must wait without answering its kernel, say why, and join
+# with the whole state once there is room again.
+#  - 2 nodes, started with a soft open-file limit of 256: node 2's daemon
+#    raised it to the hard limit at start (/proc/PID/limits, log line);
+#  - the core log up on node 1 and resynced; node 1 marks regions 0 and 1
+#    and flushes (dirty, never cleared);
 #  - node 2's /dev/shm is shrunk to what it uses plus 1 MiB (node 2's
 #    daemon already holds its quorum connection; the shared stream and the
 #    log would need two more);
@@ -21,7 +24,12 @@
 #    checkpoint, the simulator's `up` ends without an error, the replicas
 #    converge, node 2 reports regions 0-2 not clean and region 5 clean;
 #  - node 2 marks region 3 (a state change through the group) and the
-#    replicas converge again.
+#    replicas converge again;
+#  - node 2's daemon is left one free descriptor (prlimit): a second log's
+#    simulator connects (that takes it) and brings the log up; the log's
+#    CPG connect fails with EMFILE, the warning names the open-file limit,
+#    the RESUME stays unanswered; the limit is raised and the log joins on
+#    a retry.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,8 +44,18 @@ shm_size() { h_exec 2 mount -o "remount,size=$1" /dev/shm || c_die "cannot resiz
 # is_clean I REGION
 is_clean() { c_ksim "$1" $lg query is_clean "$2" || c_die "node $1: is_clean $2"; }
 
+command -v prlimit >/dev/null || { h_log "SKIP: no prlimit"; exit 77; }
+hard=$(ulimit -Hn)
+[ "$hard" = unlimited ] || [ "$hard" -gt 256 ] || { h_log "SKIP: hard open-file limit $hard"; exit 77; }
+ulimit -Sn 256
 c_cluster 2 || exit 1
+ulimit -Sn "$hard"
 log2=$(h_node_dir 2)/log/cmirrord.log
+p2=$(h__pid 2 cmirrord) || c_die "no pid for node 2's daemon"
+soft=$(awk '/^Max open files/ { print $4 }' "/proc/$p2/limits")
+[ "$soft" = "$hard" ] || c_die "node 2's daemon kept a soft open-file limit of $soft (hard $hard)"
+grep -q "open-file limit raised from 256 to " "$log2" || c_die "node 2 did not log raising its open-file limit"
+h_log "node 2's daemon raised its open-file limit from 256 to $soft"
 c_ksim 1 $lg up || c_die "node 1: up"
 c_resync_all 1 $lg || exit 1
 for r in 0 1; do c_ksim 1 $lg query mark $r >/dev/null || c_die "node 1: mark $r"; done
@@ -93,5 +111,37 @@ c_ksim 2 $lg query mark 3 >/dev/null || c_die "node 2: mark 3"
 c_ksim 2 $lg query flush >/dev/null || c_die "node 2: flush"
 c_wait_converged $lg 60 1 2 || exit 1
 [ "$(is_clean 1 3)" = 0 ] || c_die "node 1 reports node 2's region 3 clean"
+
+# ---- descriptors -------------------------------------------------------
+C_UUID[extra]=cl-extra C_CTR[extra]="$C_SECTORS clustered-core 1024"
+C_LUID[extra]=0xffff888000003200
+mkdir -p "$H_DIR/state-extra"
+# The limit where exactly one descriptor number below it is free: the
+# simulator's connection takes that one.
+lim=$(ls "/proc/$p2/fd" | sort -n | awk '
+	{ used[$1] = 1 }
+	END { for (n = 0; ; n++) if (!(n in used) && ++free == 2) { print n; exit } }')
+# Soft limits only: raising a hard one needs CAP_SYS_RESOURCE.
+prlimit --pid "$p2" --nofile="$lim:" || c_die "prlimit on node 2's daemon"
+h_log "node 2's daemon: open-file limit $lim, one descriptor free"
+c_ksim_bg 2 extra upx up
+end=$((SECONDS + 60))
+until grep -q "cmirror:cl-extra: cannot join the CPG group: Too many open files (each log holds one corosync connection" "$log2"; do
+	[ $SECONDS -lt $end ] || c_die "node 2 never said the open-file limit stops the log: $(tail -5 "$log2")"
+	kill -0 "${C_PID[upx]}" 2>/dev/null || c_die "node 2's up ended at the open-file limit: $(cat "$H_DIR/ksim-upx.err")"
+	sleep "$H_POLL"
+done
+h_log "node 2: $(grep -m1 -o 'cmirror:cl-extra: cannot join.*' "$log2")"
+kill -0 "${C_PID[upx]}" 2>/dev/null ||
+	c_die "node 2's up was answered while its log could not join"
+prlimit --pid "$p2" --nofile="$soft:" || c_die "prlimit on node 2's daemon"
+end=$((SECONDS + 60))
+while kill -0 "${C_PID[upx]}" 2>/dev/null; do
+	[ $SECONDS -lt $end ] || c_die "node 2's up not answered 60 s after the limit was raised: $(tail -3 "$log2")"
+	sleep "$H_POLL"
+done
+wait "${C_PID[upx]}" || c_die "node 2's up failed: $(cat "$H_DIR/ksim-upx.err")"
+[ "$(c_field 2 extra state)" = synced ] || c_die "node 2's second log: $(c_json 2 extra | jq -c 'del(.detail)')"
+h_log "node 2's second log joined once descriptors were free"
 h_log "PASS"
 exit 0
