@@ -48,7 +48,8 @@
 #     load generator's mean into the daemon's part, the CPG ordering of
 #     its messages within it, and the socket hops outside it.
 #  c) scale: RSS, the daemon's own (anonymous) memory, corosync's IPC
-#     buffers on /dev/shm and CPU of BENCH_IDLE_LOGS idle logs, and mark+flush
+#     buffers on /dev/shm and CPU (ours, and corosync's against an idle
+#     window before they came) of BENCH_IDLE_LOGS idle logs, and mark+flush
 #     latency of one busy log on the same daemon before and after the idle
 #     logs come (what an idle log costs a busy one); a 2^27-region log:
 #     RSS per region on the node that created it and on the node that
@@ -358,22 +359,33 @@ rec "cmirrord beside=0 node=3 $line"
 S0_P50=$(field p50_us "$line")
 p3=$(daemon_pid 3)
 rss0=$(rss_kb "$p3"); anon0=$(anon_kb "$p3"); shm0=$(shm_kb 3)
+# corosync's CPU while idle, before and after the idle logs: what their
+# connections cost it (the token's rotation costs the same in both).
+cs3=$(h__pid 3 corosync)
+k0=$(cpu_ns "$cs3"); u0=$(date +%s.%N)
+sleep 5
+k1=$(cpu_ns "$cs3"); u1=$(date +%s.%N)
 IDLE_CTR="2097152 clustered-core $REGION_SECTORS nosync"	# 1 GiB, 2048 regions
 line=$(uload 3 --prefix idle --logs "$IDLE_LOGS" --ctr "$IDLE_CTR" up) ||
 	{ b_log "idle logs: up failed"; exit 1; }
 rec "idle up $line"
 settle 3
 rss1=$(rss_kb "$p3"); anon1=$(anon_kb "$p3"); shm1=$(shm_kb 3)
-c0=$(cpu_ns "$p3"); t0=$(date +%s.%N)
+c0=$(cpu_ns "$p3"); k2=$(cpu_ns "$cs3"); t0=$(date +%s.%N)
 sleep 10
-c1=$(cpu_ns "$p3"); t1=$(date +%s.%N)
+c1=$(cpu_ns "$p3"); k3=$(cpu_ns "$cs3"); t1=$(date +%s.%N)
 per_log() { awk -v a="$1" -v b="$2" -v n="$IDLE_LOGS" 'BEGIN { printf "%.1f", (b - a) / n }'; }
 IDLE_RSS=$(per_log "$rss0" "$rss1")
 IDLE_ANON=$(per_log "$anon0" "$anon1")
 IDLE_SHM=$(per_log "$shm0" "$shm1")
 IDLE_CPU=$(awk -v a="$c0" -v b="$c1" -v s0="$t0" -v s1="$t1" -v n="$IDLE_LOGS" \
 	'BEGIN { printf "%.3f", (b - a) / 1e3 / (s1 - s0) / n }')	# CPU-us per s per log
-rec "idle logs=$IDLE_LOGS rss_before_kb=$rss0 rss_after_kb=$rss1 kb_per_log=$IDLE_RSS anon_before_kb=$anon0 anon_after_kb=$anon1 anon_kb_per_log=$IDLE_ANON shm_before_kb=$shm0 shm_after_kb=$shm1 shm_kb_per_log=$IDLE_SHM cpu_us_per_s_per_log=$IDLE_CPU"
+# Both as rates: the token's rotation dominates, and the difference is
+# within its noise (it came out negative in a run).
+cpu_ms_per_s() { awk -v a="$1" -v b="$2" -v s0="$3" -v s1="$4" 'BEGIN { printf "%.2f", (b - a) / 1e6 / (s1 - s0) }'; }
+CS_CPU0=$(cpu_ms_per_s "$k0" "$k1" "$u0" "$u1")
+CS_CPU1=$(cpu_ms_per_s "$k2" "$k3" "$t0" "$t1")
+rec "idle logs=$IDLE_LOGS rss_before_kb=$rss0 rss_after_kb=$rss1 kb_per_log=$IDLE_RSS anon_before_kb=$anon0 anon_after_kb=$anon1 anon_kb_per_log=$IDLE_ANON shm_before_kb=$shm0 shm_after_kb=$shm1 shm_kb_per_log=$IDLE_SHM cpu_us_per_s_per_log=$IDLE_CPU corosync_cpu_ms_per_s_before=$CS_CPU0 corosync_cpu_ms_per_s_with=$CS_CPU1"
 line=$(uload 3 --prefix solo3 --logs 1 --ctr "$CTR" --seconds "$SECS" write) || exit 1
 rec "cmirrord beside=$IDLE_LOGS node=3 $line"
 S1_P50=$(field p50_us "$line")
@@ -513,6 +525,7 @@ REPORT=$OUT/report.md
 	echo "| idle log, cmirrord's own memory (RssAnon) | $IDLE_ANON KiB/log | |"
 	echo "| idle log, corosync IPC buffers in /dev/shm (one CPG connection per log; sizes fixed by libcpg) | $IDLE_SHM KiB/log | |"
 	echo "| idle log CPU ($IDLE_LOGS logs, 10 s) | $IDLE_CPU CPU-us/s per log | |"
+	echo "| corosync's CPU on that node, idle, before / with the $IDLE_LOGS idle logs | $CS_CPU0 / $CS_CPU1 CPU-ms/s | |"
 	echo "| mark+flush p50, 1 log on node 3 (group of one) beside $IDLE_LOGS idle logs / the same before they came | $S1_P50 / $S0_P50 us = $(ratio "$S1_P50" "$S0_P50")x | |"
 	echo "| the same beside $IDLE_LOGS idle logs, vs raw RTT w=1 (node 1) | $(ratio "$S1_P50" "${RAW[1,1,p50]}")x | |"
 	echo

@@ -34,7 +34,8 @@
  * Test hooks, from the environment: CMIRRORD_DISK_FAIL_WRITES=DEV fails
  * every write to DEV with EIO; CMIRRORD_DISK_HOLD_WRITES=FILE starts no
  * write while FILE exists (the worker waits for its removal; shutdown
- * waits as well).
+ * waits as well), except while FILE holds a count N > 0: N more writes
+ * start (each takes one off), then the next waits again.
  */
 #include "config.h"
 
@@ -407,16 +408,39 @@ static int write_all(struct disk_dev *d, struct disk_job *j)
 	return 0;
 }
 
-/* The test hook: wait (in the worker) until the hold file is removed, so a
+/* May a write start?  Yes when the hold file is gone (or unreadable: a
+ * test hook must not wedge the daemon) or holds a count, taken one off. */
+static bool hold_pass(const char *path)
+{
+	char buf[32];
+	unsigned long n;
+	ssize_t len;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return true;
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[len > 0 ? len : 0] = '\0';
+	n = strtoul(buf, NULL, 10);
+	if (n > 0) {
+		len = snprintf(buf, sizeof(buf), "%lu\n", n - 1);
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != len)
+			n = 1;	/* let this one through all the same */
+	}
+	close(fd);
+	return n > 0;
+}
+
+/* The test hook: wait (in the worker) while the hold file says so, so a
  * test can keep the device's writes out at a known point.  The watch is
- * set before the file is looked at, so a removal in between is seen. */
+ * set before the file is looked at, so a change in between is seen. */
 static void hold_writes(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[PATH_MAX], ev[4096];
 	int fd;
 
-	if (access(path, F_OK) < 0)
+	if (hold_pass(path))
 		return;
 	if (!slash)
 		snprintf(dir, sizeof(dir), ".");
@@ -427,8 +451,9 @@ static void hold_writes(const char *path)
 	fd = inotify_init1(IN_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (inotify_add_watch(fd, dir, IN_DELETE | IN_MOVED_FROM) >= 0)
-		while (access(path, F_OK) == 0 &&
+	if (inotify_add_watch(fd, dir, IN_DELETE | IN_MOVED_FROM |
+			      IN_CLOSE_WRITE) >= 0)
+		while (!hold_pass(path) &&
 		       (read(fd, ev, sizeof(ev)) > 0 || errno == EINTR))
 			;
 	close(fd);

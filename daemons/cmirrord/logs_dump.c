@@ -115,8 +115,9 @@ static void text_log(struct out *o, const struct logs *ls,
 		     m->rl->generation);
 	if (m->p.kind == RLOG_DISK)
 		outf(o, "  disk %s writer node %u  writes %" PRIu64
-		     "  bytes %" PRIu64 "  errors %" PRIu64 "%s\n", m->p.dev,
+		     "  bytes %" PRIu64 "  errors %" PRIu64 "%s%s\n", m->p.dev,
 		     m->writer, m->disk_writes, m->disk_bytes, m->disk_errors,
+		     m->write_in_flight ? "  writing" : "",
 		     m->rl && m->rl->log_dev_failed ? "  FAILED" : "");
 	if (rr != UINT64_MAX)
 		outf(o, "  recovering region %" PRIu64 " (node %u)\n", rr,
@@ -161,8 +162,11 @@ static void json_log(struct out *o, const struct logs *ls,
 	if (m->p.kind == RLOG_DISK) {
 		outf(o, ",\"disk\":");
 		out_json_str(o, m->p.dev);
-		outf(o, ",\"disk_writer\":%u,\"disk_failed\":%s", m->writer,
-		     m->rl && m->rl->log_dev_failed ? "true" : "false");
+		outf(o, ",\"disk_writer\":%u,\"disk_failed\":%s,"
+		     "\"disk_writes\":%" PRIu64 ",\"disk_writing\":%s",
+		     m->writer,
+		     m->rl && m->rl->log_dev_failed ? "true" : "false",
+		     m->disk_writes, m->write_in_flight ? "true" : "false");
 	}
 	if (rr != UINT64_MAX)
 		outf(o, ",\"recovering\":{\"region\":%" PRIu64
