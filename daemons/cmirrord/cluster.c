@@ -28,21 +28,17 @@ int cluster_group_name(const char *prefix, const char *uuid, char *out,
 {
 	const size_t max = CPG_MAX_NAME_LENGTH - 1;
 	size_t plen = strlen(prefix), ulen = strnlen(uuid, WIRE_UUID_SIZE - 1);
-	int n;
 
 	if (outlen < CPG_MAX_NAME_LENGTH)
 		return -EINVAL;
-	if (plen + ulen <= max) {
-		n = snprintf(out, outlen, "%s%.*s", prefix, (int)ulen, uuid);
-		return n;
-	}
+	if (plen + ulen <= max)
+		return snprintf(out, outlen, "%s%.*s", prefix, (int)ulen, uuid);
 	/* Keep the readable start, make it unique with a CRC of the whole
 	 * uuid (computed the same way on every node). */
 	if (plen + 9 >= max)
 		return -ENAMETOOLONG;
-	n = snprintf(out, outlen, "%s%.*s~%08x", prefix,
-		     (int)(max - plen - 9), uuid, crc32c(0, uuid, ulen));
-	return n;
+	return snprintf(out, outlen, "%s%.*s~%08x", prefix,
+			(int)(max - plen - 9), uuid, crc32c(0, uuid, ulen));
 }
 
 static struct group *group_of(cpg_handle_t h)
@@ -364,7 +360,7 @@ static void retry_connect(struct group *g, int err)
 	if (g->backoff_ms > RECONNECT_MAX_MS)
 		g->backoff_ms = RECONNECT_MAX_MS;
 	/* Without the stream the stream's own warning says why. */
-	if (!g->warned && (!g->cl->shared || cluster_stream_ready(g->cl))) {
+	if (!g->warned && (!g->cl->shared || cluster_stream_joined(g->cl))) {
 		log_warn("%s: cannot join the CPG group: %s%s (retrying)",
 			 g->name, strerror(-err), cluster_connect_hint(err));
 		g->warned = true;

@@ -212,6 +212,7 @@ void cluster_stream_free(struct cluster *cl);
 /* Joined: logs may join.  Else start connecting (if not already) and
  * return false; cluster_groups_kick() follows once joined. */
 bool cluster_stream_ready(struct cluster *cl);
+bool cluster_stream_joined(const struct cluster *cl);	/* no connect */
 bool cluster_stream_dispatching(const struct cluster *cl);
 void cluster_stream_add(struct group *g);	/* uuid hash */
 void cluster_stream_del(struct group *g);

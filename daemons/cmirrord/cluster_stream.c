@@ -665,6 +665,11 @@ static void s_fd_cb(struct loop *lp, int fd, short revents, void *ctx)
 		s_lost(s, s->lost);
 }
 
+bool cluster_stream_joined(const struct cluster *cl)
+{
+	return cl->s->joined;
+}
+
 bool cluster_stream_ready(struct cluster *cl)
 {
 	struct cl_stream *s = cl->s;
