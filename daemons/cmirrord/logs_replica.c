@@ -247,8 +247,11 @@ void logs_core_node_lost(void *ctx, uint32_t node)
 		m->need_write = true;
 		mlog_disk_kick(m);
 	}
-	log_warn("%s: node %u lost: %" PRId64 " of its regions to resync",
-		 m->uuid, node, n);
+	/* A warning only where there is something to resync: a node of a
+	 * thousand idle logs is a thousand lines. */
+	log_msg(n > 0 ? LOG_WARNING : LOG_INFO,
+		"%s: node %u lost: %" PRId64 " of its regions to resync",
+		m->uuid, node, n);
 	/* dm-log-userspace stops asking for recovery work once it has seen
 	 * the mirror in sync, until a real resume. */
 	if (n > 0)
