@@ -43,6 +43,25 @@ shm_used() { h_exec 2 df -k --output=used /dev/shm | tail -1 | tr -d ' '; }
 shm_size() { h_exec 2 mount -o "remount,size=$1" /dev/shm || c_die "cannot resize node 2's /dev/shm to $1"; }
 # is_clean I REGION
 is_clean() { c_ksim "$1" $lg query is_clean "$2" || c_die "node $1: is_clean $2"; }
+# wait_warned TAG PATTERN WHY: node 2's log shows PATTERN while the
+# background simulator TAG still waits for its answer (bounded poll).
+wait_warned() {
+	local end=$((SECONDS + 60))
+	until grep -q "$2" "$log2"; do
+		[ $SECONDS -lt $end ] || c_die "node 2 never said $3: $(tail -5 "$log2")"
+		kill -0 "${C_PID[$1]}" 2>/dev/null || c_die "node 2's $1 ended before it said $3: $(cat "$H_DIR/ksim-$1.err")"
+		sleep "$H_POLL"
+	done
+}
+# wait_answered TAG AFTER: the background simulator TAG ends, with status 0.
+wait_answered() {
+	local end=$((SECONDS + 60))
+	while kill -0 "${C_PID[$1]}" 2>/dev/null; do
+		[ $SECONDS -lt $end ] || c_die "node 2's $1 not answered 60 s after $2: $(tail -3 "$log2")"
+		sleep "$H_POLL"
+	done
+	wait "${C_PID[$1]}" || c_die "node 2's $1 failed: $(cat "$H_DIR/ksim-$1.err")"
+}
 
 command -v prlimit >/dev/null || { h_log "SKIP: no prlimit"; exit 77; }
 hard=$(ulimit -Hn)
@@ -67,12 +86,8 @@ shm_size "$((used + 1024))k"
 h_log "node 2: /dev/shm shrunk to ${used} KiB in use + 1 MiB"
 
 c_ksim_bg 2 $lg up2 up
-end=$((SECONDS + 60))
-until grep -q "stream: cannot join the CPG group: No space left on device .*/dev/shm" "$log2"; do
-	[ $SECONDS -lt $end ] || c_die "node 2 never said why it cannot join: $(tail -5 "$log2")"
-	kill -0 "${C_PID[up2]}" 2>/dev/null || c_die "node 2's up ended while /dev/shm was full: $(cat "$H_DIR/ksim-up2.out" "$H_DIR/ksim-up2.err")"
-	sleep "$H_POLL"
-done
+wait_warned up2 "stream: cannot join the CPG group: No space left on device .*/dev/shm" \
+	"that /dev/shm stops the stream"
 h_log "node 2: $(grep -m1 -o 'stream: cannot join.*' "$log2")"
 # corosync logs each refused connection: wait for the daemon's retry.
 cs2=$(h_node_dir 2)/log/corosync.log
@@ -93,12 +108,7 @@ grep -q "${C_UUID[$lg]}: membership" "$log2" &&
 h_log "node 2 waits outside the group, its RESUME unanswered"
 
 shm_size 64M
-end=$((SECONDS + 60))
-while kill -0 "${C_PID[up2]}" 2>/dev/null; do
-	[ $SECONDS -lt $end ] || c_die "node 2's up not answered 60 s after /dev/shm had room: $(tail -3 "$log2")"
-	sleep "$H_POLL"
-done
-wait "${C_PID[up2]}" || c_die "node 2's up failed: $(cat "$H_DIR/ksim-up2.err")"
+wait_answered up2 "/dev/shm had room"
 grep -q "stream: joined CPG group" "$log2" || c_die "node 2 never joined the stream"
 c_wait_converged $lg 60 1 2 || exit 1
 for r in 0 1 2; do
@@ -125,22 +135,13 @@ lim=$(ls "/proc/$p2/fd" | sort -n | awk '
 prlimit --pid "$p2" --nofile="$lim:" || c_die "prlimit on node 2's daemon"
 h_log "node 2's daemon: open-file limit $lim, one descriptor free"
 c_ksim_bg 2 extra upx up
-end=$((SECONDS + 60))
-until grep -q "cmirror:cl-extra: cannot join the CPG group: Too many open files (each log holds one corosync connection" "$log2"; do
-	[ $SECONDS -lt $end ] || c_die "node 2 never said the open-file limit stops the log: $(tail -5 "$log2")"
-	kill -0 "${C_PID[upx]}" 2>/dev/null || c_die "node 2's up ended at the open-file limit: $(cat "$H_DIR/ksim-upx.err")"
-	sleep "$H_POLL"
-done
+wait_warned upx "cmirror:cl-extra: cannot join the CPG group: Too many open files (each log holds one corosync connection" \
+	"that the open-file limit stops the log"
 h_log "node 2: $(grep -m1 -o 'cmirror:cl-extra: cannot join.*' "$log2")"
 kill -0 "${C_PID[upx]}" 2>/dev/null ||
 	c_die "node 2's up was answered while its log could not join"
 prlimit --pid "$p2" --nofile="$soft:" || c_die "prlimit on node 2's daemon"
-end=$((SECONDS + 60))
-while kill -0 "${C_PID[upx]}" 2>/dev/null; do
-	[ $SECONDS -lt $end ] || c_die "node 2's up not answered 60 s after the limit was raised: $(tail -3 "$log2")"
-	sleep "$H_POLL"
-done
-wait "${C_PID[upx]}" || c_die "node 2's up failed: $(cat "$H_DIR/ksim-upx.err")"
+wait_answered upx "the limit was raised"
 [ "$(c_field 2 extra state)" = synced ] || c_die "node 2's second log: $(c_json 2 extra | jq -c 'del(.detail)')"
 h_log "node 2's second log joined once descriptors were free"
 h_log "PASS"
