@@ -7,11 +7,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 
 #include "cluster.h"
 #include "logs_int.h"
@@ -207,6 +210,38 @@ static void quorum_detail(struct out *o, const struct logs *ls, bool json)
 	outf(o, "\n");
 }
 
+/*
+ * What the next logs need outside the daemon: one descriptor each (here and
+ * in corosync) and about 3 MiB of corosync's IPC buffers on /dev/shm
+ * (doc/operations.md section 11).  -1: unknown.
+ */
+static void resources(struct out *o, bool json)
+{
+	long long fds = -1, lim = -1, shm_kib = -1;
+	struct rlimit rl;
+	struct statvfs sv;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (d) {
+		fds = -3;	/* ".", ".." and the directory's own fd */
+		while (readdir(d))
+			fds++;
+		closedir(d);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		lim = (long long)rl.rlim_cur;
+	if (statvfs("/dev/shm", &sv) == 0)
+		shm_kib = (long long)((unsigned long long)sv.f_bavail *
+				      sv.f_frsize / 1024);
+	if (json)
+		outf(o, ",\"resources\":{\"open_files\":%lld,"
+		     "\"open_files_limit\":%lld,\"shm_free_kib\":%lld}", fds,
+		     lim, shm_kib);
+	else
+		outf(o, "open files %lld of %lld  /dev/shm %lld MiB free\n",
+		     fds, lim, shm_kib < 0 ? -1 : shm_kib / 1024);
+}
+
 int logs_dump(const struct logs *ls, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
@@ -215,6 +250,7 @@ int logs_dump(const struct logs *ls, char *buf, size_t len)
 	     ls->t->quorate(ls->t->tctx) ? "yes" : "no", ls->t->name,
 	     logs_count(ls));
 	quorum_detail(&o, ls, false);
+	resources(&o, false);
 	for (const struct mlog *m = ls->logs; m; m = m->next)
 		text_log(&o, ls, m);
 	if (o.len && o.pos >= o.len)
@@ -230,6 +266,7 @@ int logs_dump_json(const struct logs *ls, char *buf, size_t len)
 	     logs_me(ls), ls->t->quorate(ls->t->tctx) ? "true" : "false",
 	     ls->t->name);
 	quorum_detail(&o, ls, true);
+	resources(&o, true);
 	outf(&o, ",\"logs\":[");
 	for (const struct mlog *m = ls->logs; m; m = m->next) {
 		json_log(&o, ls, m);

@@ -25,6 +25,8 @@
 #    converge, node 2 reports regions 0-2 not clean and region 5 clean;
 #  - node 2 marks region 3 (a state change through the group) and the
 #    replicas converge again;
+#  - `cmirrorctl status` shows /dev/shm's free space while it is full and
+#    after, and the open-file limit in use;
 #  - node 2's daemon is left one free descriptor (prlimit): a second log's
 #    simulator connects (that takes it) and brings the log up; the log's
 #    CPG connect fails with EMFILE, the warning names the open-file limit,
@@ -41,6 +43,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 lg=core
 shm_used() { h_exec 2 df -k --output=used /dev/shm | tail -1 | tr -d ' '; }
 shm_size() { h_exec 2 mount -o "remount,size=$1" /dev/shm || c_die "cannot resize node 2's /dev/shm to $1"; }
+# status_json JQ: a field of node 2's status.
+status_json() { h_cmirrorctl 2 --json status | jq -r "$1"; }
 # is_clean I REGION
 is_clean() { c_ksim "$1" $lg query is_clean "$2" || c_die "node $1: is_clean $2"; }
 # wait_warned TAG PATTERN WHY: node 2's log shows PATTERN while the
@@ -106,9 +110,13 @@ kill -0 "${C_PID[up2]}" 2>/dev/null ||
 grep -q "${C_UUID[$lg]}: membership" "$log2" &&
 	c_die "node 2 saw a membership of the log while /dev/shm was full"
 h_log "node 2 waits outside the group, its RESUME unanswered"
+free=$(status_json .resources.shm_free_kib)
+[ "$free" -le 1024 ] || c_die "node 2's status shows $free KiB free on /dev/shm, want <= 1024"
 
 shm_size 64M
 wait_answered up2 "/dev/shm had room"
+free=$(status_json .resources.shm_free_kib)
+[ "$free" -ge 32768 ] || c_die "node 2's status shows $free KiB free on /dev/shm after the remount to 64 MiB"
 grep -q "stream: joined CPG group" "$log2" || c_die "node 2 never joined the stream"
 c_wait_converged $lg 60 1 2 || exit 1
 for r in 0 1 2; do
@@ -123,6 +131,8 @@ c_wait_converged $lg 60 1 2 || exit 1
 [ "$(is_clean 1 3)" = 0 ] || c_die "node 1 reports node 2's region 3 clean"
 
 # ---- descriptors -------------------------------------------------------
+h_cmirrorctl 2 status | grep -q "^open files [0-9]* of $soft  /dev/shm [0-9]* MiB free$" ||
+	c_die "node 2's status: no 'open files N of $soft' line: $(h_cmirrorctl 2 status | head -3)"
 C_UUID[extra]=cl-extra C_CTR[extra]="$C_SECTORS clustered-core 1024"
 C_LUID[extra]=0xffff888000003200
 mkdir -p "$H_DIR/state-extra"
@@ -142,6 +152,9 @@ kill -0 "${C_PID[upx]}" 2>/dev/null ||
 	c_die "node 2's up was answered while its log could not join"
 prlimit --pid "$p2" --nofile="$soft:" || c_die "prlimit on node 2's daemon"
 wait_answered upx "the limit was raised"
+n=$(status_json .resources.open_files)
+[ "$(status_json .resources.open_files_limit)" = "$soft" ] && [ "$n" -gt 0 ] ||
+	c_die "node 2's status: open files $n of $(status_json .resources.open_files_limit), want the limit $soft"
 [ "$(c_field 2 extra state)" = synced ] || c_die "node 2's second log: $(c_json 2 extra | jq -c 'del(.detail)')"
 h_log "node 2's second log joined once descriptors were free"
 h_log "PASS"
