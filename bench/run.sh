@@ -108,8 +108,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", 
 verdict() { awk -v r="$1" -v op="$2" -v l="$3" 'BEGIN {
 	if (r == "n/a") { print "?"; exit }
 	ok = (op == "<=") ? (r <= l) : (r >= l); print ok ? "met" : "MISSED" }'; }
-rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
-anon_kb() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
+# status_kb PID FIELD: a KiB figure of /proc/PID/status (VmRSS, RssAnon).
+status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\).*/\1/p" "/proc/$1/status"; }
+rss_kb() { status_kb "$1" VmRSS; }
 # shm_kb NODE: KiB in use on the node's /dev/shm, where corosync puts the
 # ring buffers of every IPC connection (libcpg sizes them; a CPG handle is
 # one connection, and a handle joins one group).
@@ -358,7 +359,7 @@ line=$(uload 3 --prefix solo3 --logs 1 --ctr "$CTR" --seconds "$SECS" write) || 
 rec "cmirrord beside=0 node=3 $line"
 S0_P50=$(field p50_us "$line")
 p3=$(daemon_pid 3)
-rss0=$(rss_kb "$p3"); anon0=$(anon_kb "$p3"); shm0=$(shm_kb 3)
+rss0=$(rss_kb "$p3"); anon0=$(status_kb "$p3" RssAnon); shm0=$(shm_kb 3)
 # corosync's CPU while idle, before and after the idle logs: what their
 # connections cost it (the token's rotation costs the same in both).
 cs3=$(h__pid 3 corosync)
@@ -370,7 +371,7 @@ line=$(uload 3 --prefix idle --logs "$IDLE_LOGS" --ctr "$IDLE_CTR" up) ||
 	{ b_log "idle logs: up failed"; exit 1; }
 rec "idle up $line"
 settle 3
-rss1=$(rss_kb "$p3"); anon1=$(anon_kb "$p3"); shm1=$(shm_kb 3)
+rss1=$(rss_kb "$p3"); anon1=$(status_kb "$p3" RssAnon); shm1=$(shm_kb 3)
 c0=$(cpu_ns "$p3"); k2=$(cpu_ns "$cs3"); t0=$(date +%s.%N)
 sleep 10
 c1=$(cpu_ns "$p3"); k3=$(cpu_ns "$cs3"); t1=$(date +%s.%N)

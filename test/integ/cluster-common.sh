@@ -146,6 +146,18 @@ c_ksim_wait() {
 	esac
 }
 
+# c_ksim_answered TAG SECONDS AFTER: a background simulator that waits
+# for an answer ends within SECONDS (bounded poll: its exit is only seen by
+# polling), with status 0; AFTER names what should have let it go.
+c_ksim_answered() {
+	local end=$((SECONDS + $2))
+	while kill -0 "${C_PID[$1]}" 2>/dev/null; do
+		[ $SECONDS -lt $end ] || { h_fail "ksim $1 not answered $2 s after $3"; return 1; }
+		sleep "$H_POLL"
+	done
+	wait "${C_PID[$1]}" || { h_fail "ksim $1 failed: $(cat "$H_DIR/ksim-$1.err")"; return 1; }
+}
+
 c_kill_bg() {	# TAG [SIG]: stop a background simulator
 	local p=${C_PID[$1]:-}
 	[ -n "$p" ] || return 0

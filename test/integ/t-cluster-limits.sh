@@ -57,15 +57,6 @@ wait_warned() {
 		sleep "$H_POLL"
 	done
 }
-# wait_answered TAG AFTER: the background simulator TAG ends, with status 0.
-wait_answered() {
-	local end=$((SECONDS + 60))
-	while kill -0 "${C_PID[$1]}" 2>/dev/null; do
-		[ $SECONDS -lt $end ] || c_die "node 2's $1 not answered 60 s after $2: $(tail -3 "$log2")"
-		sleep "$H_POLL"
-	done
-	wait "${C_PID[$1]}" || c_die "node 2's $1 failed: $(cat "$H_DIR/ksim-$1.err")"
-}
 
 command -v prlimit >/dev/null || { h_log "SKIP: no prlimit"; exit 77; }
 hard=$(ulimit -Hn)
@@ -114,7 +105,7 @@ free=$(status_json .resources.shm_free_kib)
 [ "$free" -le 1024 ] || c_die "node 2's status shows $free KiB free on /dev/shm, want <= 1024"
 
 shm_size 64M
-wait_answered up2 "/dev/shm had room"
+c_ksim_answered up2 60 "/dev/shm had room" || exit 1
 free=$(status_json .resources.shm_free_kib)
 [ "$free" -ge 32768 ] || c_die "node 2's status shows $free KiB free on /dev/shm after the remount to 64 MiB"
 grep -q "stream: joined CPG group" "$log2" || c_die "node 2 never joined the stream"
@@ -151,7 +142,7 @@ h_log "node 2: $(grep -m1 -o 'cmirror:cl-extra: cannot join.*' "$log2")"
 kill -0 "${C_PID[upx]}" 2>/dev/null ||
 	c_die "node 2's up was answered while its log could not join"
 prlimit --pid "$p2" --nofile="$soft:" || c_die "prlimit on node 2's daemon"
-wait_answered upx "the limit was raised"
+c_ksim_answered upx 60 "the limit was raised" || exit 1
 n=$(status_json .resources.open_files)
 [ "$(status_json .resources.open_files_limit)" = "$soft" ] && [ "$n" -gt 0 ] ||
 	c_die "node 2's status: open files $n of $(status_json .resources.open_files_limit), want the limit $soft"

@@ -92,12 +92,7 @@ flush_waits_disk || c_die "node 2's FLUSH no longer waits for the disk"
 h_log "node 2's FLUSH still waits while region 5 is clean on the device"
 
 rm -f "$hold"
-end=$((SECONDS + 30))
-while kill -0 "${C_PID[f2]}" 2>/dev/null; do
-	[ $SECONDS -lt $end ] || c_die "node 2's FLUSH not answered 30 s after the writes were released"
-	sleep "$H_POLL"
-done
-wait "${C_PID[f2]}" || c_die "node 2's FLUSH: $(cat "$H_DIR/ksim-f2.err")"
+c_ksim_answered f2 30 "node 1's writes were released" || exit 1
 for r in 5 6; do
 	dirty_on_disk $r || c_die "region $r clean on the device after node 2's FLUSH"
 done
