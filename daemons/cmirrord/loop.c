@@ -2,7 +2,10 @@
 /*
  * The loop.  One iteration: epoll_wait(), fd callbacks, expired
  * timers, before-sleep hooks, then the next wait with the nearest timer as
- * timeout (0 when loop_wake() was called).
+ * timeout (0 when loop_wake() was called from a hook or outside the loop;
+ * from an fd callback or a timer it has nothing to add, since the hooks of
+ * that iteration are still to run: it used to cost every request an
+ * epoll_wait() that found nothing).
  *
  * epoll, not poll(): every log holds a CPG handle, so a daemon with many
  * logs has hundreds of fds, and poll() registers and removes a wait on each
@@ -68,6 +71,7 @@ struct loop {
 	uint64_t next_seq;
 	int dispatching;
 	bool stop, wake, fds_dirty, hooks_dirty;
+	bool hooks_pending;	/* in fd callbacks or timers: hooks still due */
 };
 
 uint64_t loop_now_ms(void)
@@ -525,9 +529,11 @@ int loop_run(struct loop *lp)
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		lp->dispatching++;
+		lp->hooks_pending = true;
 		if (r > 0)
 			dispatch_fds(lp, ev, r);
 		run_timers(lp);
+		lp->hooks_pending = false;
 		run_hooks(lp);
 		lp->dispatching--;
 		if (lp->fds_dirty)
@@ -545,5 +551,6 @@ void loop_stop(struct loop *lp)
 
 void loop_wake(struct loop *lp)
 {
-	lp->wake = true;
+	if (!lp->hooks_pending)
+		lp->wake = true;
 }

@@ -58,7 +58,9 @@ void loop_del_hook(struct loop *lp, loop_hook_cb cb, void *ctx);
 /* Run until loop_stop(); returns 0, or -errno if epoll_wait() fails. */
 int loop_run(struct loop *lp);
 void loop_stop(struct loop *lp);
-/* Ask for one more iteration without sleeping (work was queued). */
+/* Ask for one more iteration without sleeping (work was queued): the
+ * before-sleep hooks run again first.  From an fd callback or a timer, a
+ * no-op: that iteration's hooks have not run yet. */
 void loop_wake(struct loop *lp);
 
 uint64_t loop_now_ms(void);	/* CLOCK_MONOTONIC in ms */

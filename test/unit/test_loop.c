@@ -269,6 +269,48 @@ static void test_loop_wake_skips_sleep(void **state)
 	loop_del_hook(r->lp, wake_hook, &w);
 }
 
+struct fdwake {
+	int fds[2];
+	int hooks;
+};
+
+static void fdwake_cb(struct loop *lp, int fd, short revents, void *ctx)
+{
+	char c;
+
+	assert_int_equal(read(fd, &c, 1), 1);
+	loop_wake(lp);	/* the hooks of this iteration are still to run */
+}
+
+static void fdwake_hook(struct loop *lp, void *ctx)
+{
+	((struct fdwake *)ctx)->hooks++;
+}
+
+/* A wake from an fd callback adds no pass: the hooks run once for the
+ * byte and once for the timer that stops the loop, not a third time for
+ * an epoll_wait() that finds nothing. */
+static void test_loop_wake_from_fd_no_extra_pass(void **state)
+{
+	struct rec *r = *state;
+	struct fdwake w = { .hooks = 0 };
+	struct loop_timer *stop;
+
+	assert_int_equal(pipe(w.fds), 0);
+	assert_int_equal(loop_add_fd(r->lp, w.fds[0], POLLIN, fdwake_cb, &w,
+				     "fdwake"), 0);
+	assert_int_equal(loop_add_hook(r->lp, fdwake_hook, &w), 0);
+	assert_int_equal(write(w.fds[1], "x", 1), 1);
+	stop = loop_timer_add(r->lp, 50, 0, stop_cb, NULL, "stop");
+	assert_int_equal(loop_run(r->lp), 0);
+	assert_int_equal(w.hooks, 2);
+	loop_timer_cancel(r->lp, stop);
+	loop_del_hook(r->lp, fdwake_hook, &w);
+	loop_del_fd(r->lp, w.fds[0]);
+	close(w.fds[0]);
+	close(w.fds[1]);
+}
+
 static void rearm0_cb(struct loop *lp, struct loop_timer *t, void *ctx)
 {
 	struct rec *r = ctx;
@@ -506,6 +548,7 @@ int main(void)
 		T(test_loop_fd_readiness),
 		T(test_loop_hooks_once_per_iteration),
 		T(test_loop_wake_skips_sleep),
+		T(test_loop_wake_from_fd_no_extra_pass),
 		T(test_loop_rearm_zero_next_iteration),
 		T(test_loop_add_fd_during_dispatch),
 		T(test_loop_removed_ready_fd_skipped),
