@@ -58,7 +58,52 @@ struct kernel_link {
 	uint32_t nl_seq;
 	int tx_error;			/* last send error of this flush */
 	struct kernel_txq txq;		/* replies of this iteration */
+	struct kernel_rx *rx;		/* requests of one callback */
 };
+
+/*
+ * Requests come in with one recvmmsg() of up to RX_PER_CALL frames: a
+ * recv() per frame and one more that finds nothing cost every request two
+ * calls (libnl's nl_recv() three: it peeks for the size first, and
+ * allocates a buffer each time).
+ */
+struct kernel_rx {
+	struct mmsghdr mm[RX_PER_CALL];
+	struct iovec iov[RX_PER_CALL];
+	struct sockaddr_nl from[RX_PER_CALL];
+	unsigned char buf[RX_PER_CALL][REPLY_MAX] __attribute__((aligned(8)));
+};
+
+static struct kernel_rx *rx_new(void)
+{
+	struct kernel_rx *rx = calloc(1, sizeof(*rx));
+
+	for (unsigned i = 0; rx && i < RX_PER_CALL; i++) {
+		rx->iov[i] = (struct iovec){ rx->buf[i], sizeof(rx->buf[i]) };
+		rx->mm[i].msg_hdr.msg_iov = &rx->iov[i];
+		rx->mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	return rx;
+}
+
+/* The frames queued on fd now: their count (0: none), or -errno.  named:
+ * each sender's address into rx->from (netlink). */
+static int rx_batch(struct kernel_rx *rx, int fd, bool named)
+{
+	int n;
+
+	for (unsigned i = 0; i < RX_PER_CALL; i++) {
+		rx->mm[i].msg_hdr.msg_name = named ? &rx->from[i] : NULL;
+		rx->mm[i].msg_hdr.msg_namelen = named ? sizeof(rx->from[i]) : 0;
+		rx->mm[i].msg_hdr.msg_flags = 0;
+	}
+	do
+		n = recvmmsg(fd, rx->mm, RX_PER_CALL, MSG_DONTWAIT, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	return n;
+}
 
 /* libnl returns -NLE_* codes, not -errno: convert at this one edge. */
 static int nle_to_errno(int nle)
@@ -178,29 +223,28 @@ static void nl_dispatch(struct kernel_link *k, const struct sockaddr_nl *from,
 static void nl_readable(struct loop *lp, int fd, short revents, void *ctx)
 {
 	struct kernel_link *k = ctx;
+	struct kernel_rx *rx = k->rx;
+	int n = rx_batch(rx, fd, true);
 
-	for (int i = 0; i < RX_PER_CALL; i++) {
-		struct sockaddr_nl from = { 0 };
-		unsigned char *buf = NULL;
-		int n = nl_recv(k->sk, &from, &buf, NULL);
-
-		if (n > 0)
-			nl_dispatch(k, &from, buf, n);
-		free(buf);
-		if (n == 0 || n == -NLE_AGAIN)
-			return;
-		if (n == -NLE_NOMEM) {
-			/* ENOBUFS: the kernel dropped requests; it resends
-			 * them after its 15 s timeout. */
-			k->st.overruns++;
-			log_warn("kernel link: receive buffer overrun");
+	if (n == -ENOBUFS) {
+		/* The kernel dropped requests; it resends them after its
+		 * 15 s timeout.  What is still queued comes next time. */
+		k->st.overruns++;
+		log_warn("kernel link: receive buffer overrun");
+		return;
+	}
+	if (n < 0) {
+		log_err("kernel link: receive failed: %s", strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (rx->mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			k->st.bad_frames++;
+			log_bad(k, "dropped a netlink message of more than "
+				"%zu bytes", sizeof(rx->buf[i]));
 			continue;
 		}
-		if (n < 0) {
-			log_err("kernel link: receive failed: %s",
-				strerror(-nle_to_errno(n)));
-			return;
-		}
+		nl_dispatch(k, &rx->from[i], rx->buf[i], (int)rx->mm[i].msg_len);
 	}
 }
 
@@ -214,7 +258,6 @@ static int nl_setup(struct kernel_link *k)
 	/* The connector neither acks nor numbers like rtnetlink does. */
 	nl_socket_disable_seq_check(k->sk);
 	nl_socket_disable_auto_ack(k->sk);
-	nl_socket_enable_msg_peek(k->sk);
 	r = nl_connect(k->sk, NETLINK_CONNECTOR);
 	if (r < 0) {
 		r = nle_to_errno(r);
@@ -273,60 +316,40 @@ static void conn_close(struct kernel_link *k, struct kconn *c, bool notify)
 		k->on_gone(&peer, k->ctx);
 }
 
-/* Read one frame: 1 = frame in buf (*len), 0 = nothing now, -1 = gone. */
-static int conn_recv(struct kernel_link *k, struct kconn *c, short revents,
-		     unsigned char *buf, size_t size, size_t *len)
-{
-	for (;;) {
-		ssize_t n = recv(c->fd, buf, size, MSG_TRUNC | MSG_DONTWAIT);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return revents & (POLLHUP | POLLERR) ? -1 : 0;
-		if (n < 0) {
-			log_warn("kernel link: connection %" PRIu64 ": %s",
-				 c->id, strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			return -1;	/* EOF: the simulated kernel went away */
-		if ((size_t)n > size) {
-			k->st.bad_frames++;
-			log_bad(k, "dropped an oversized frame of %zd bytes", n);
-			continue;
-		}
-		*len = (size_t)n;
-		return 1;
-	}
-}
-
 static void conn_readable(struct loop *lp, int fd, short revents, void *ctx)
 {
 	struct kconn *c = ctx;
 	struct kernel_link *k = c->k;
+	struct kernel_rx *rx = k->rx;
 	uint64_t id = c->id;
+	int n = rx_batch(rx, fd, false);
+	bool eof = n < 0 || (n == 0 && (revents & (POLLHUP | POLLERR)));
 
-	for (int i = 0; i < RX_PER_CALL; i++) {
-		unsigned char buf[REPLY_MAX] __attribute__((aligned(8)));
-		size_t len;
-		int r = conn_recv(k, c, revents, buf, sizeof(buf), &len);
-
-		if (r == 0)
-			return;
-		if (r < 0) {
-			log_info("kernel link: connection %" PRIu64 " closed",
-				 id);
-			conn_close(k, c, true);
-			return;
+	if (n < 0)
+		log_warn("kernel link: connection %" PRIu64 ": %s", id,
+			 strerror(-n));
+	for (int i = 0; i < n && !eof; i++) {
+		if (rx->mm[i].msg_len == 0) {
+			eof = true;	/* the simulated kernel went away */
+			break;
 		}
-		handle_frame(k, id, buf, len);
+		if (rx->mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			k->st.bad_frames++;
+			log_bad(k, "dropped an oversized frame (more than %zu "
+				"bytes)", sizeof(rx->buf[i]));
+			continue;
+		}
+		handle_frame(k, id, rx->buf[i], rx->mm[i].msg_len);
 		/* Callbacks must not close the link; never touch c if a
 		 * connection with this id is no longer there. */
 		if (conn_find(k, id) != c)
 			return;
 	}
-	/* More may be queued: poll() reports it again next iteration. */
+	/* More may be queued: epoll reports it again next iteration. */
+	if (!eof)
+		return;
+	log_info("kernel link: connection %" PRIu64 " closed", id);
+	conn_close(k, c, true);
 }
 
 static void listen_readable(struct loop *lp, int fd, short revents, void *ctx)
@@ -472,6 +495,11 @@ int kernel_setup(struct loop *lp, const char *socket_path,
 	k->on_gone = on_gone;
 	k->ctx = ctx;
 	k->listen_fd = -1;
+	k->rx = rx_new();
+	if (!k->rx) {
+		free(k);
+		return -ENOMEM;
+	}
 	k->badlog_start = loop_now_ms();
 	r = loop_add_hook(lp, tx_hook, k);
 	if (r == 0)
@@ -502,6 +530,7 @@ void kernel_close(struct kernel_link *k)
 		loop_del_fd(k->lp, nl_socket_get_fd(k->sk));
 		nl_socket_free(k->sk);	/* closes the fd */
 	}
+	free(k->rx);
 	free(k);
 }
 

@@ -122,6 +122,25 @@ def main():
     r = xfer(s, fr, False)
     check("unterminated uuid rejected", r is None or parse(r)["err"] == -EINVAL)
 
+    # An oversized frame among valid ones, all sent before the first answer
+    # (so that one receive can take them together): dropped without a
+    # reply, the others answered, in order.
+    burst = [req(U, L, T["IN_SYNC"], struct.pack("<Q", i)) for i in range(3)]
+    _, big = req(U, L, T["IN_SYNC"], bytes(8))
+    for fr in (burst[0][1], big + bytes(3000), burst[1][1], burst[2][1]):
+        s.send(fr)
+    got = [parse(s.recv(4096))["seq"] for _ in burst]
+    check("oversized frame in a burst dropped, the others answered in order",
+          got == [sq for sq, _ in burst], f"(got seqs {got})")
+    s.settimeout(0.5)
+    try:
+        extra = s.recv(4096)
+    except socket.timeout:
+        extra = None
+    s.settimeout(10)
+    check("no answer to the oversized frame", extra is None,
+          f"(got seq {parse(extra)['seq'] if extra else None})")
+
     # The daemon still serves, and nothing changed: region 0 still in sync
     # (nosync log), sync count full.
     sq, fr = req(U, L, T["IN_SYNC"], struct.pack("<Q", 0))
