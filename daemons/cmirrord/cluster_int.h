@@ -68,6 +68,7 @@ struct cl_out_snap {
 	size_t off;		/* next byte to send */
 	uint32_t crc;
 	bool lost;		/* img failed: the rest goes out as zeros */
+	bool lose;		/* test hook: img fails at the first peek */
 };
 
 /* A replica being received. */

@@ -53,7 +53,7 @@ static size_t snap_pieces(struct group *g, struct cl_out_snap *s,
 	*n = 0;
 	while (got < want && *n < SNAP_PIECES) {
 		size_t len = want - got;
-		const uint8_t *p = s->lost ? NULL :
+		const uint8_t *p = s->lost || s->lose ? NULL :
 			s->img->peek(s->img, s->off + got, &len);
 
 		if (!p) {
@@ -157,6 +157,33 @@ static int open_image(struct group *g, struct group_snap **out)
 	return 0;
 }
 
+/*
+ * Test hook: the first N checkpoints this daemon sends lose their image at
+ * the first chunk, as when a copy-on-write block finds no memory, so that
+ * the joiner's rejection and its new join can be tested end to end.
+ */
+#define FAULT_CKPT_LOST_ENV	"CMIRRORD_FAULT_CKPT_LOST"
+
+static bool fault_ckpt_lost(void)
+{
+	static long left = -1;
+
+	if (left < 0) {
+		const char *e = getenv(FAULT_CKPT_LOST_ENV);
+
+		left = e ? strtol(e, NULL, 10) : 0;
+		if (left < 0)
+			left = 0;
+		if (left)
+			log_warn("the first %ld checkpoint(s) sent lose their "
+				 "image (%s)", left, FAULT_CKPT_LOST_ENV);
+	}
+	if (!left)
+		return false;
+	left--;
+	return true;
+}
+
 int cluster_xfer_start_snapshot(struct group *g, uint16_t kind)
 {
 	struct cl_out_snap *s = calloc(1, sizeof(*s));
@@ -182,6 +209,7 @@ int cluster_xfer_start_snapshot(struct group *g, uint16_t kind)
 	s->synced = g->sync.synced;
 	s->len = s->img->len;
 	s->crc = s->img->crc;
+	s->lose = kind == WIRE_KIND_CKPT && fault_ckpt_lost();
 	if (kind == WIRE_KIND_CKPT) {
 		cluster_xfer_free_snap(&g->ckpt_out);
 		g->ckpt_out = s;
