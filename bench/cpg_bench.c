@@ -12,7 +12,10 @@
  * messages of BYTES with at most W of its own in flight (W = 1 measures the
  * round trip: multicast -> own agreed delivery).  Prints one line:
  *   cpgbench: mode=self size=.. window=.. senders=.. msgs=.. p50_us=.. p99_us=.. mean_us=.. msgs_per_s=..
- * msgs_per_s counts every message delivered to this member (all senders).
+ * msgs_per_s counts every message delivered to this member (all senders);
+ * cpu_us_per_msg is this process's CPU time (user + system) from its first
+ * multicast to its last delivery, per message it sent: what a sender pays
+ * corosync's client library for each, next to the daemon's CPU per request.
  *
  * --ack measures the stable round trip, the raw-CPG cost of what cmirrord
  * waits for before it answers a FLUSH on a group of several nodes (see
@@ -51,9 +54,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <corosync/cpg.h>
+
+static uint64_t cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static uint64_t now_us(void)
 {
@@ -81,6 +94,7 @@ struct bench {
 	uint64_t acks_sent;
 	/* --think-us: a pause before each next message */
 	uint64_t think_us, next_at;
+	uint64_t cpu_first;	/* CPU time at the first multicast */
 };
 
 static struct bench B;
@@ -477,6 +491,8 @@ static int try_send(cpg_handle_t h)
 	cs_error_t e;
 
 	while (B.sent < B.count && B.inflight < B.window && think_over()) {
+		if (!B.sent && !B.cpu_first)
+			B.cpu_first = cpu_us();
 		t = now_us();
 		memcpy(B.buf, &t, 8);
 		iov.iov_base = B.buf;
@@ -584,7 +600,7 @@ int main(int argc, char **argv)
 	unsigned timeout_s = 120;
 	cpg_handle_t h;
 	int fd, c, r = 0;
-	uint64_t deadline, v, t_join;
+	uint64_t deadline, v, t_join, cpu;
 	bool sender = true;
 
 	B.count = 10000;
@@ -675,15 +691,18 @@ int main(int argc, char **argv)
 		    cpg_dispatch(h, CS_DISPATCH_ALL) != CS_OK)
 			return 5;
 	}
+	cpu = cpu_us() - B.cpu_first;
 	qsort(B.lat, B.count, sizeof(*B.lat), cmp_u64);
 	printf("cpgbench: mode=self size=%u window=%u senders=%u msgs=%u p50_us=%" PRIu64
-	       " p99_us=%" PRIu64 " mean_us=%" PRIu64 " msgs_per_s=%.0f\n",
+	       " p99_us=%" PRIu64 " mean_us=%" PRIu64 " msgs_per_s=%.0f"
+	       " cpu_us_per_msg=%.1f\n",
 	       B.size, B.window, B.senders, B.count, B.lat[B.count / 2],
 	       B.lat[(B.count * 99) / 100 < B.count ? (B.count * 99) / 100
 						     : B.count - 1],
 	       mean_u64(B.lat, B.count),
 	       B.t_last > B.t_first ? (double)B.total_delivered * 1e6 /
-				      (double)(B.t_last - B.t_first) : 0.0);
+				      (double)(B.t_last - B.t_first) : 0.0,
+	       (double)cpu / B.count);
 	/* Let the others finish before leaving, or their counts stall. */
 	cpg_leave(h, &name);
 	cpg_finalize(h);

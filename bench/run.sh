@@ -46,7 +46,9 @@
 #     random-arrival rows, where the time goes: the daemon's statistics
 #     of the run (cmirrorctl stats --reset before, --json after) split the
 #     load generator's mean into the daemon's part, the CPG ordering of
-#     its messages within it, and the socket hops outside it.
+#     its messages within it, and the socket hops outside it, next to the
+#     same two hops measured alone (ulog-load hop); the daemon's CPU per
+#     write cycle of the 1-node run against cpg-bench's CPU per message.
 #  c) scale: RSS, the daemon's own (anonymous) memory, corosync's IPC
 #     buffers on /dev/shm and CPU (ours, and corosync's against an idle
 #     window before they came) of BENCH_IDLE_LOGS idle logs, and mark+flush
@@ -278,7 +280,7 @@ line=$(h_exec 1 "$CPGB" --group rawthink1 --size $OPS_MSG --window 1 \
 	--count 1000 --senders 1 --think-us "$THINK_US") || exit 1
 rec "raw think senders=1 $line"
 RT1_P50=$(field p50_us "$line"); RT1_P99=$(field p99_us "$line")
-RT1_MEAN=$(field mean_us "$line")
+RT1_MEAN=$(field mean_us "$line"); RT1_CPU=$(field cpu_us_per_msg "$line")
 line=$(raw_k 3 rawthink3 1 500 --think-us "$THINK_US") || exit 1
 rec "raw think senders=3 $line"
 RT3_P50=$(field p50_us "$line"); RT3_P99=$(field p99_us "$line")
@@ -289,10 +291,22 @@ RTS_MEAN=$(field mean_us "$line")
 b_log "random arrivals: 1 log on node 1, 1 log on 3 nodes"
 settle 1
 dstats_reset 1 || exit 1
+cpu0=$(cpu_ns "$(daemon_pid 1)")
 line=$(uload 1 --prefix w1-1 --logs 1 --ctr "$CTR" --seconds "$SECS" \
 	--think-us "$THINK_US" write) || exit 1
+cpu1=$(cpu_ns "$(daemon_pid 1)")
 rec "cmirrord think nodes=1 $line"
 T1_P50=$(field p50_us "$line"); T1_P99=$(field p99_us "$line")
+# The daemon's CPU per write cycle (FLUSH with the mark, then CLEAR_REGION,
+# one CPG message), next to cpg-bench's CPU per message of the same pauses.
+T1_CPU=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$(field reqs "$line")" \
+	'BEGIN { if (n > 1) printf "%.1f", (b - a) / 1000 / (n / 2); else print "" }')
+rec "cmirrord think nodes=1 cpu_us_per_cycle=$T1_CPU"
+# The floor of the two socket hops on this machine: the same pauses, a
+# request and its answer between two processes, no daemon work.
+hop=$(h_exec 1 "$ULOAD" --seconds "$SECS" --think-us "$THINK_US" hop) || exit 1
+rec "hop $hop"
+HOP_MEAN=$(field mean_us "$hop")
 # Where the time goes (means add up, percentiles do not): the load
 # generator's figure = the daemon's (request in to answer queued, of which
 # the CPG ordering of its messages) + the two socket hops and wake-ups.
@@ -503,6 +517,7 @@ REPORT=$OUT/report.md
 	row "mark+flush p50 us (clustered-disk, 2^27 regions, 1 log, 1 node) vs RTT w=1 + that write" "$DKB1_P50" "$DDR1" "" ""
 	row "mark then flush p50 us (non-integrated, clustered-disk, 1 log, 3 nodes, node 1 the writer) vs raw stable RTT + that write" "$DKM3_P50" "$DDRS" "" ""
 	row "IN_SYNC reads/s (64 logs x 4, local) vs msgs/s w=64" "$READ_RPS" "${RAW[1,64,mps]}" "" ""
+	row "CPU us per mark+flush (FLUSH + CLEAR, 1 log, 1 node, random arrivals) vs cpg-bench per message, same pauses" "$T1_CPU" "$RT1_CPU" "" ""
 	row "checkpoint us, $BIG_REGIONS regions (${CK_BYTES:-?} B) vs bulk CPG" "$CK_US" "${RAW_BULK:-}" "<=" 2.0
 	echo
 	echo "Node growth on the 5-node ring (nodes 4 and 5 joined), same concurrency on"
@@ -537,6 +552,7 @@ REPORT=$OUT/report.md
 	echo "|---|---:|---:|"
 	echo "| load generator: request sent to answer read | $T1_MEAN | $T3_MEAN |"
 	echo "| socket hops and wake-ups (load generator - daemon) | $(minus "$T1_MEAN" "$T1_DMN") | $(minus "$T3_MEAN" "$T3_DMN") |"
+	echo "| the same two hops between two processes alone, same pauses (ulog-load hop) | $HOP_MEAN | $HOP_MEAN |"
 	echo "| daemon: FLUSH in to answer queued | $T1_DMN | $T3_DMN |"
 	echo "| of which CPG ordering of the daemon's messages (multicast to own delivery) | $T1_ORD | $T3_ORD |"
 	echo "| the rest: daemon's own work (3 nodes: and the members' acks) | $(minus "$T1_DMN" "$T1_ORD") | $(minus "$T3_DMN" "$T3_ORD") |"

@@ -18,6 +18,16 @@
  *                it, empty FLUSH (the one after a batch of clears); one
  *                request in flight per log
  *         read   per log: IN_SYNC, W requests in flight per log
+ *         hop    no daemon (no --socket): the floor of the two socket hops
+ *                a request crosses, on this machine.  A forked child
+ *                stands in for the daemon: it polls its end of a
+ *                socketpair and answers each frame at once; the parent
+ *                sends a frame of an integrated FLUSH with one mark and
+ *                waits for an answer of the reply's size, with the same
+ *                --think-us pauses, for --seconds.  Most of it is waking
+ *                a process that sleeps on another CPU (on a VM, an idle
+ *                vCPU), which the load generator and the daemon pay on
+ *                every request and a raw CPG sender does not.
  * Log i (first <= i < first + N) is uuid PREFIX-i, luid i + 1.  Prints:
  *   uload: mode=.. logs=.. reqs=.. secs=.. reqs_per_s=.. p50_us=.. p99_us=..
  *          mean_us=.. max_us=.. retries=..
@@ -40,6 +50,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,7 +66,7 @@
 #define UUID_MAX	64u
 #define RETRY_US	1000u	/* -EAGAIN: the daemon asks us to come back */
 
-enum mode { M_UP, M_WRITE, M_MARKWRITE, M_READ };
+enum mode { M_UP, M_WRITE, M_MARKWRITE, M_READ, M_HOP };
 
 struct slot {
 	uint32_t gen;
@@ -403,6 +414,68 @@ static int run(struct load *L)
 	return r;
 }
 
+/* The stand-in daemon of hop mode: answer every frame until EOF. */
+static void hop_child(int fd)
+{
+	uint8_t in[ULOG_MAX_FRAME], out[ULOG_CN_HDR_SIZE + ULOG_REQ_HDR_SIZE];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	memset(out, 0, sizeof(out));
+	while (poll(&p, 1, -1) >= 0)
+		if (recv(fd, in, sizeof(in), 0) <= 0 ||
+		    send(fd, out, sizeof(out), MSG_NOSIGNAL) < 0)
+			break;
+	_exit(0);
+}
+
+static int hop_run(struct load *L)
+{
+	uint8_t frame[ULOG_MAX_FRAME];
+	int sv[2], len, r = 0;
+	pid_t pid;
+
+	len = ulog_build_request(1, "hop", 1, DM_ULOG_FLUSH, "\0\0\0\0\0\0\0", 8,
+				 frame, sizeof(frame));
+	if (len < 0)
+		return len;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+	} else if (pid == 0) {
+		close(sv[0]);
+		hop_child(sv[1]);
+	}
+	close(sv[1]);
+	L->t_start = now_us();
+	while (r == 0 && now_us() < L->t_start + L->seconds * 1000000ull) {
+		struct pollfd p = { .fd = sv[0], .events = POLLIN };
+		uint64_t t0, pause = L->think_us ?
+			(uint64_t)random() % (L->think_us + 1) : 0;
+		struct timespec ts = { .tv_sec = (time_t)(pause / 1000000u),
+				       .tv_nsec = (long)(pause % 1000000u) * 1000 };
+
+		/* Paused as the load generator pauses: asleep in ppoll. */
+		if (pause && ppoll(NULL, 0, &ts, NULL) < 0 && errno != EINTR)
+			r = -errno;
+		t0 = now_us();
+		if (r == 0 && send(sv[0], frame, (size_t)len, MSG_NOSIGNAL) < 0)
+			r = -errno;
+		if (r == 0 && (poll(&p, 1, 10000) != 1 ||
+			       recv(sv[0], frame, sizeof(frame), 0) <= 0))
+			r = -EIO;
+		if (r == 0)
+			r = lat_add(L, now_us() - t0);
+		L->reqs++;
+	}
+	L->t_end = now_us();
+	close(sv[0]);	/* the child sees EOF */
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return r;
+}
+
 static int connect_sock(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -462,7 +535,7 @@ static int parse(int argc, char **argv, struct load *L)
 	}
 	if (r < 0)
 		return r;
-	if (!L->sock || optind != argc - 1) {
+	if (optind != argc - 1 || (!L->sock && strcmp(argv[optind], "hop"))) {
 		fprintf(stderr, "usage: see the comment at the top of bench/ulog_load.c\n");
 		return -EINVAL;
 	}
@@ -474,6 +547,8 @@ static int parse(int argc, char **argv, struct load *L)
 		L->mode = M_MARKWRITE;
 	else if (!strcmp(argv[optind], "read"))
 		L->mode = M_READ;
+	else if (!strcmp(argv[optind], "hop"))
+		L->mode = M_HOP;
 	else
 		return -EINVAL;
 	if (L->mode != M_READ)
@@ -502,14 +577,15 @@ int main(int argc, char **argv)
 		L.logs[i].luid = L.first + i + 1u;
 		L.logs[i].next_region = (i * 7919u) % L.regions;
 	}
-	L.fd = connect_sock(L.sock);
+	L.fd = L.mode == M_HOP ? 0 : connect_sock(L.sock);
 	if (L.fd < 0) {
 		fprintf(stderr, "ulog-load: connect %s: %s\n", L.sock,
 			strerror(-L.fd));
 		return 2;
 	}
-	r = run(&L);
-	close(L.fd);
+	r = L.mode == M_HOP ? hop_run(&L) : run(&L);
+	if (L.mode != M_HOP)
+		close(L.fd);
 	if (r < 0) {
 		fprintf(stderr, "ulog-load: %s\n", strerror(-r));
 		free(L.logs);
