@@ -52,7 +52,9 @@ q 1 mark 9
 q 1 flush
 [ "$(is_clean 1 5)" = 0 ] || c_die "node 1: region 5 clean after its own FLUSH"
 
-c_ksim 2 $lg up || c_die "node 2: up"
+# In the background, so that an up that never returns fails with a reason.
+c_ksim_bg 2 $lg up2 up
+c_ksim_answered up2 60 "node 2's up (two lost checkpoints, then a good one)" || exit 1
 
 lost=$(count 1 "$uuid: snapshot [0-9a-f]+ lost")
 [ "$lost" = 2 ] || c_die "node 1 logged $lost lost snapshots, want 2"
