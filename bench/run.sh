@@ -381,9 +381,18 @@ k0=$(cpu_ns "$cs3"); u0=$(date +%s.%N)
 sleep 5
 k1=$(cpu_ns "$cs3"); u1=$(date +%s.%N)
 IDLE_CTR="2097152 clustered-core $REGION_SECTORS nosync"	# 1 GiB, 2048 regions
+# Bringing them up (all at once, as LVM activates a volume group): the
+# wall time, and whose CPU it takes (each join is a new IPC connection to
+# corosync, whose ring buffers corosync allocates and fills).
+d_up0=$(cpu_ns "$p3"); k_up0=$(cpu_ns "$cs3")
 line=$(uload 3 --prefix idle --logs "$IDLE_LOGS" --ctr "$IDLE_CTR" up) ||
 	{ b_log "idle logs: up failed"; exit 1; }
+d_up1=$(cpu_ns "$p3"); k_up1=$(cpu_ns "$cs3")
 rec "idle up $line"
+UP_SECS=$(field secs "$line")
+UP_CPU=$(awk -v a="$d_up0" -v b="$d_up1" -v c="$k_up0" -v d="$k_up1" \
+	'BEGIN { printf "%.1f / %.1f", (b - a) / 1e9, (d - c) / 1e9 }')
+rec "idle up secs=$UP_SECS cpu_s_daemon_corosync=$UP_CPU"
 settle 3
 rss1=$(rss_kb "$p3"); anon1=$(status_kb "$p3" RssAnon); shm1=$(shm_kb 3)
 c0=$(cpu_ns "$p3"); k2=$(cpu_ns "$cs3"); t0=$(date +%s.%N)
@@ -540,6 +549,7 @@ REPORT=$OUT/report.md
 	echo "| idle log RSS ($IDLE_LOGS logs, 1 daemon; includes the pages of corosync's IPC buffers it touched) | $IDLE_RSS KiB/log | |"
 	echo "| idle log, cmirrord's own memory (RssAnon) | $IDLE_ANON KiB/log | |"
 	echo "| idle log, corosync IPC buffers in /dev/shm (one CPG connection per log; sizes fixed by libcpg) | $IDLE_SHM KiB/log | |"
+	echo "| $IDLE_LOGS logs brought up at once (CTR + RESUME each): wall time; CPU of cmirrord / corosync on the node | $UP_SECS s; $UP_CPU CPU-s | |"
 	echo "| idle log CPU ($IDLE_LOGS logs, 10 s) | $IDLE_CPU CPU-us/s per log | |"
 	echo "| corosync's CPU on that node, idle, before / with the $IDLE_LOGS idle logs | $CS_CPU0 / $CS_CPU1 CPU-ms/s | |"
 	echo "| mark+flush p50, 1 log on node 3 (group of one) beside $IDLE_LOGS idle logs / the same before they came | $S1_P50 / $S0_P50 us = $(ratio "$S1_P50" "$S0_P50")x | |"
