@@ -158,6 +158,23 @@ c_ksim_answered() {
 	wait "${C_PID[$1]}" || { h_fail "ksim $1 failed: $(cat "$H_DIR/ksim-$1.err")"; return 1; }
 }
 
+# c_q I LOG TYPE [REGION]: one request from node I's simulator (the
+# answer dropped); ends the test if it fails.
+c_q() { c_ksim "$1" "$2" query "${@:3}" >/dev/null || c_die "node $1 $2: ${*:3}"; }
+
+# c_is_clean I LOG R: node I's answer to IS_CLEAN of region R.
+c_is_clean() { c_ksim "$1" "$2" query is_clean "$3" || c_die "node $1 $2: is_clean $3"; }
+
+# c_wait_is_clean I LOG R V: node I answers IS_CLEAN R with V (bounded
+# poll: a change delivered on another node has no event to wait on here).
+c_wait_is_clean() {
+	local end=$((SECONDS + 30))
+	until [ "$(c_is_clean "$1" "$2" "$3")" = "$4" ]; do
+		[ $SECONDS -lt $end ] || c_die "node $1 $2: is_clean $3 never $4"
+		sleep "$H_POLL"
+	done
+}
+
 c_kill_bg() {	# TAG [SIG]: stop a background simulator
 	local p=${C_PID[$1]:-}
 	[ -n "$p" ] || return 0

@@ -31,17 +31,10 @@ export CMIRRORD_FAULT_CKPT_LOST=2
 c_cluster 2 || exit 1
 uuid=${C_UUID[$lg]}
 
-q() { c_ksim "$1" $lg query "${@:2}" >/dev/null || c_die "node $1: $*"; }
-is_clean() { c_ksim "$1" $lg query is_clean "$2" || c_die "node $1: is_clean $2"; }
-# wait_is_clean I R V: node I answers IS_CLEAN R with V (bounded poll: a
-# change delivered to the other node has no event to wait on from here).
-wait_is_clean() {
-	local end=$((SECONDS + 30))
-	until [ "$(is_clean "$1" "$2")" = "$3" ]; do
-		[ $SECONDS -lt $end ] || c_die "node $1: is_clean $2 never $3"
-		sleep "$H_POLL"
-	done
-}
+# The log's requests (cluster-common.sh): node I, then the rest.
+q() { c_q "$1" $lg "${@:2}"; }
+is_clean() { c_is_clean "$1" $lg "$2"; }
+wait_is_clean() { c_wait_is_clean "$1" $lg "$2" "$3"; }
 count() { grep -cE "$2" "$(h_node_dir "$1")/log/cmirrord.log"; }
 
 c_ksim 1 $lg up || c_die "node 1: up"

@@ -45,8 +45,8 @@ shm_used() { h_exec 2 df -k --output=used /dev/shm | tail -1 | tr -d ' '; }
 shm_size() { h_exec 2 mount -o "remount,size=$1" /dev/shm || c_die "cannot resize node 2's /dev/shm to $1"; }
 # status_json JQ: a field of node 2's status.
 status_json() { h_cmirrorctl 2 --json status | jq -r "$1"; }
-# is_clean I REGION
-is_clean() { c_ksim "$1" $lg query is_clean "$2" || c_die "node $1: is_clean $2"; }
+# The log's requests (cluster-common.sh): node I, then the rest.
+is_clean() { c_is_clean "$1" $lg "$2"; }
 # wait_warned TAG PATTERN WHY: node 2's log shows PATTERN while the
 # background simulator TAG still waits for its answer (bounded poll).
 wait_warned() {

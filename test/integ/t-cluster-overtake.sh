@@ -45,16 +45,10 @@ dirty_on_disk() {
 	b=$(od -An -tu1 -j $((1024 + $1 / 8)) -N1 "$H_DIR/disk.img" | tr -d ' ')
 	[ -n "$b" ] && [ $(((b >> ($1 % 8)) & 1)) = 0 ]
 }
-q() { c_ksim "$1" $lg query "${@:2}" >/dev/null || c_die "node $1: $*"; }
-is_clean() { c_ksim "$1" $lg query is_clean "$2" || c_die "node $1: is_clean $2"; }
-# wait_is_clean I R V: node I answers IS_CLEAN R with V (bounded poll).
-wait_is_clean() {
-	local end=$((SECONDS + 30))
-	until [ "$(is_clean "$1" "$2")" = "$3" ]; do
-		[ $SECONDS -lt $end ] || c_die "node $1: is_clean $2 never $3"
-		sleep "$H_POLL"
-	done
-}
+# The log's requests (cluster-common.sh): node I, then the rest.
+q() { c_q "$1" $lg "${@:2}"; }
+is_clean() { c_is_clean "$1" $lg "$2"; }
+wait_is_clean() { c_wait_is_clean "$1" $lg "$2" "$3"; }
 flush_waits_disk() { h_cmirrorctl 2 log "${C_UUID[$lg]}" | grep -q '^ *FLUSH .*waiting for the disk'; }
 
 q 1 mark 5
