@@ -577,14 +577,16 @@ int main(int argc, char **argv)
 		L.logs[i].luid = L.first + i + 1u;
 		L.logs[i].next_region = (i * 7919u) % L.regions;
 	}
-	L.fd = L.mode == M_HOP ? 0 : connect_sock(L.sock);
-	if (L.fd < 0) {
-		fprintf(stderr, "ulog-load: connect %s: %s\n", L.sock,
-			strerror(-L.fd));
-		return 2;
+	if (L.mode != M_HOP) {	/* hop: no daemon */
+		L.fd = connect_sock(L.sock);
+		if (L.fd < 0) {
+			fprintf(stderr, "ulog-load: connect %s: %s\n", L.sock,
+				strerror(-L.fd));
+			return 2;
+		}
 	}
 	r = L.mode == M_HOP ? hop_run(&L) : run(&L);
-	if (L.mode != M_HOP)
+	if (L.fd >= 0)
 		close(L.fd);
 	if (r < 0) {
 		fprintf(stderr, "ulog-load: %s\n", strerror(-r));
