@@ -51,7 +51,8 @@ else
 		't-disk-fault' 't-ops-cmirrorctl' 't-sec-control' 't-demo'
 		't-ops-config' 't-ops-install' 't-cluster-random' 't-cluster-stream'
 		't-cluster-pergroup' 't-cluster-mixed' 't-cluster-mixed-first'
-		't-cluster-limits' 't-cluster-overtake' 't-cluster-ckpt-lost')
+		't-cluster-limits' 't-cluster-overtake' 't-cluster-ckpt-lost'
+		't-ops-residency')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)

@@ -3,11 +3,11 @@
 cmirrord_SOURCES += daemons/cmirrord/main.c daemons/cmirrord/loop.c \
 	daemons/cmirrord/logging.c daemons/cmirrord/options.c \
 	daemons/cmirrord/pidfile.c daemons/cmirrord/kernel.c \
-	daemons/cmirrord/kernel_txq.c
+	daemons/cmirrord/kernel_txq.c daemons/cmirrord/residency.c
 lib_libcmirror_a_SOURCES += lib/cfgparse.c lib/lat_hist.c
 noinst_HEADERS += daemons/cmirrord/pidfile.h include/cmirror/cfgparse.h \
 	include/cmirror/lat_hist.h \
-	daemons/cmirrord/kernel_txq.h
+	daemons/cmirrord/kernel_txq.h daemons/cmirrord/residency.h
 dist_man_MANS += doc/cmirrord.8 doc/cmirrord.conf.5
 EXTRA_DIST += cmirrord.conf.example test/fuzz/fuzz_cfgparse.c \
 	test/check_manpage.sh
@@ -17,9 +17,13 @@ TESTS += test/check_manpage.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += test_cfgparse test_loop test_options test_kernel_txq \
-	test_qlist test_lat_hist
+	test_qlist test_lat_hist test_residency
 TESTS += test_cfgparse test_loop test_options test_kernel_txq test_qlist \
-	test_lat_hist
+	test_lat_hist test_residency
+test_residency_SOURCES = test/unit/test_residency.c \
+	daemons/cmirrord/residency.c daemons/cmirrord/logging.c
+test_residency_CFLAGS = $(UNITTEST_FLAGS)
+test_residency_LDADD = $(CMOCKA_LIBS)
 test_lat_hist_SOURCES = test/unit/test_lat_hist.c lib/lat_hist.c
 test_lat_hist_CFLAGS = $(UNITTEST_FLAGS)
 test_lat_hist_LDADD = $(CMOCKA_LIBS)

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "cluster.h"
 #include "logs_int.h"
+#include "residency.h"
 
 struct out {
 	char *buf;
@@ -213,11 +215,13 @@ static void quorum_detail(struct out *o, const struct logs *ls, bool json)
 /*
  * What the next logs need outside the daemon: one descriptor each (here and
  * in corosync) and about 3 MiB of corosync's IPC buffers on /dev/shm
- * (doc/operations.md section 11).  -1: unknown.
+ * (doc/operations.md section 11); and whether the daemon is kept resident
+ * (residency.h).  -1: unknown.
  */
 static void resources(struct out *o, bool json)
 {
-	long long fds = -1, lim = -1, shm_kib = -1;
+	long long fds = -1, lim = -1, shm_kib = -1, locked_kib;
+	int oom_adj;
 	struct rlimit rl;
 	struct statvfs sv;
 	DIR *d = opendir("/proc/self/fd");
@@ -233,13 +237,27 @@ static void resources(struct out *o, bool json)
 	if (statvfs("/dev/shm", &sv) == 0)
 		shm_kib = (long long)((unsigned long long)sv.f_bavail *
 				      sv.f_frsize / 1024);
-	if (json)
+	residency_read(&locked_kib, &oom_adj);
+	if (json) {
 		outf(o, ",\"resources\":{\"open_files\":%lld,"
-		     "\"open_files_limit\":%lld,\"shm_free_kib\":%lld}", fds,
-		     lim, shm_kib);
+		     "\"open_files_limit\":%lld,\"shm_free_kib\":%lld,"
+		     "\"memory_lock\":\"%s\",\"locked_kib\":%lld,"
+		     "\"oom_score_adj\":", fds, lim, shm_kib,
+		     residency_lock_state(), locked_kib);
+		if (oom_adj == INT_MIN)
+			outf(o, "null}");
+		else
+			outf(o, "%d}", oom_adj);
+		return;
+	}
+	outf(o, "open files %lld of %lld  /dev/shm %lld MiB free\n", fds, lim,
+	     shm_kib < 0 ? -1 : shm_kib / 1024);
+	outf(o, "memory lock %s  VmLck %lld KiB  oom_score_adj ",
+	     residency_lock_state(), locked_kib);
+	if (oom_adj == INT_MIN)
+		outf(o, "unknown\n");
 	else
-		outf(o, "open files %lld of %lld  /dev/shm %lld MiB free\n",
-		     fds, lim, shm_kib < 0 ? -1 : shm_kib / 1024);
+		outf(o, "%d\n", oom_adj);
 }
 
 int logs_dump(const struct logs *ls, char *buf, size_t len)

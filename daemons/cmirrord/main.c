@@ -38,6 +38,7 @@
 #include "loop.h"
 #include "options.h"
 #include "pidfile.h"
+#include "residency.h"
 
 /* Exit status, documented in cmirrord(8). */
 enum cmirrord_exit {
@@ -417,6 +418,7 @@ int main(int argc, char **argv)
 	log_info("starting cmirrord %s (pid %d, %s)", PACKAGE_VERSION,
 		 (int)getpid(), d.o.no_cluster ? "single node" : "cluster");
 	raise_fd_limit();
+	residency_apply(d.o.lock_memory, d.o.oom_protect);
 
 	code = start(&d);
 	report_ready(&d);

@@ -109,6 +109,12 @@ static const struct cfg_option opt_table[] = {
 	{ .name = "orphan-timeout", .type = CFG_UINT, FIELD(orphan_timeout_s),
 	  .min = 1, .max = 604800, .def = "600", .argname = "SECONDS",
 	  .help = "free a constructed log never resumed after this long" },
+	{ .name = "lock-memory", .type = CFG_BOOL, FIELD(lock_memory),
+	  .def = "yes", .help = "lock the daemon's memory (mlockall): no "
+		  "swap-out or page read-back while a mirror waits for it" },
+	{ .name = "oom-protect", .type = CFG_BOOL, FIELD(oom_protect),
+	  .def = "yes", .help = "set oom_score_adj -1000: the OOM killer "
+		  "never picks the daemon that every mirror's I/O waits on" },
 };
 
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))

@@ -29,6 +29,8 @@ struct cmirrord_opts {
 	bool require_quorum;		/* --quorum require|ignore (default require) */
 	bool shared_stream;		/* --shared-stream: one CPG group carries every log (default yes) */
 	uint32_t orphan_timeout_s;	/* --orphan-timeout, seconds before a CTR never resumed is freed (default 600) */
+	bool lock_memory;		/* --lock-memory: mlockall at startup (default yes) */
+	bool oom_protect;		/* --oom-protect: oom_score_adj -1000 (default yes) */
 };
 
 /*

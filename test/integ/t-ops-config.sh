@@ -130,7 +130,8 @@ for b in "$CMIRRORD" "$CTL"; do
 done
 help=$("$CMIRRORD" --help)
 for k in foreground config pid-file control-socket log-level syslog-facility \
-	cpg-prefix batch-max-ops retry-ms quorum orphan-timeout; do
+	cpg-prefix batch-max-ops retry-ms quorum orphan-timeout lock-memory \
+	oom-protect; do
 	expect_match "cmirrord --help lists --$k" "$help" "--$k"
 done
 help=$("$CTL" --help)
@@ -191,6 +192,8 @@ foreground = yes
 pid-file = $T/file.pid
 control-socket = $T/file.sock
 kernel-socket = $T/file-kernel.sock
+lock-memory = off
+oom-protect = 0
 EOF
 # Only -c here: everything else comes from the file.
 rm -f "$SOCK"
@@ -220,6 +223,8 @@ check_key foreground yes file
 check_key pid-file "$T/file.pid" file
 check_key control-socket "$T/file.sock" file
 check_key kernel-socket "$T/file-kernel.sock" file
+check_key lock-memory no file
+check_key oom-protect no file
 check_key config "$T/good.conf" cli
 [ "$(cat "$T/file.pid")" = "$DPID" ] || fail "pid file $T/file.pid does not hold $DPID"
 stop_fg
@@ -250,7 +255,7 @@ else
 	get_json
 	for kv in log-level=info syslog-facility=daemon cpg-prefix=cmirror: \
 		batch-max-ops=64 retry-ms=10 quorum=require orphan-timeout=600 \
-		node-id=1 config="$def"; do
+		node-id=1 lock-memory=yes oom-protect=yes config="$def"; do
 		k=${kv%%=*} v=${kv#*=}
 		expect_eq "default $k" "$(json_get "$k" value)" "$v"
 		expect_eq "default $k source" "$(json_get "$k" source)" default

@@ -7,7 +7,8 @@
 #   cmirrord(8), cmirrorctl(8), cmirrord.conf(5) (rendered by groff without
 #   warnings when groff is there), the systemd unit (Type=notify with
 #   libsystemd, else forking with PIDFile=; After=corosync.service, a
-#   Restart= policy, ExecStart at the installed binary), and
+#   Restart= policy, ExecStart at the installed binary, LimitMEMLOCK=infinity
+#   and OOMScoreAdjust=-1000), and
 #   $(docdir)/cmirrord.conf.example, whose every commented line, once
 #   uncommented, is accepted by the daemon and states the built-in default.
 #   `systemd-analyze verify` checks the installed unit when it can run here
@@ -104,6 +105,10 @@ grep -n '@' "$unit" >&2 && fail "unsubstituted @...@ in the installed unit"
 grep -qx 'After=corosync.service' "$unit" || fail "unit lacks After=corosync.service"
 grep -qE '^Restart=(on-failure|on-abnormal|on-abort|always)$' "$unit" || fail "unit lacks a Restart= policy"
 grep -qE "^ExecStart=$sbindir/cmirrord( |\$)" "$unit" || fail "ExecStart is not $sbindir/cmirrord: $(grep ExecStart "$unit")"
+# The daemon's own locking and OOM protection can fail without
+# CAP_SYS_RESOURCE or under a small default limit; systemd sets both.
+grep -qx 'LimitMEMLOCK=infinity' "$unit" || fail "unit lacks LimitMEMLOCK=infinity"
+grep -qx 'OOMScoreAdjust=-1000' "$unit" || fail "unit lacks OOMScoreAdjust=-1000"
 if grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h"; then
 	grep -qx 'Type=notify' "$unit" || fail "built with libsystemd but the unit is not Type=notify"
 	grep -qE "^ExecStart=$sbindir/cmirrord -f\$" "$unit" || fail "Type=notify needs cmirrord -f"
