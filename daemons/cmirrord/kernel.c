@@ -585,3 +585,8 @@ void kernel_get_stats(const struct kernel_link *k, struct kernel_stats *st)
 {
 	*st = k->st;
 }
+
+void kernel_reset_stats(struct kernel_link *k)
+{
+	memset(&k->st, 0, sizeof(k->st));
+}

@@ -63,5 +63,6 @@ struct kernel_stats {
 	uint64_t sends;		/* sendmmsg() calls that carried the replies */
 };
 void kernel_get_stats(const struct kernel_link *k, struct kernel_stats *st);
+void kernel_reset_stats(struct kernel_link *k);	/* cmirrorctl stats --reset */
 
 #endif

@@ -39,7 +39,11 @@ int logs_dump_json(const struct logs *ls, char *buf, size_t len);
 int logs_dump_one(const struct logs *ls, const char *uuid, bool json,
 		  char *buf, size_t len);
 
-/* Requests by type with latencies, group ops, disk writes. */
+/* The kernel link whose counters logs_stats() shows (set once it is up). */
+void logs_set_kernel(struct logs *ls, struct kernel_link *k);
+
+/* Requests by type with latencies, group ops, disk writes, the kernel
+ * link's counters. */
 int logs_stats(const struct logs *ls, bool json, char *buf, size_t len);
 /* Zero everything logs_stats() shows (cmirrorctl stats --reset). */
 void logs_stats_reset(struct logs *ls);

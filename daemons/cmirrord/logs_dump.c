@@ -389,8 +389,33 @@ static void cluster_totals(struct out *o, const struct logs *ls, bool json)
 		outf(o, "}\n");
 }
 
+/* Frames in and out of the kernel link: what never became a request
+ * (bad frames, foreign senders) and what the kernel could not queue. */
+static void kernel_totals(struct out *o, const struct logs *ls, bool json)
+{
+	struct kernel_stats ks;
+
+	if (!ls->k)
+		return;
+	kernel_get_stats(ls->k, &ks);
+	outf(o, json ? ",\"kernel\":{\"requests\":%" PRIu64 ",\"replies\":%"
+	     PRIu64 ",\"sends\":%" PRIu64 ",\"bad_frames\":%" PRIu64
+	     ",\"dropped\":%" PRIu64 ",\"overruns\":%" PRIu64 "}" :
+	     "kernel link requests %" PRIu64 "  replies %" PRIu64 " in %"
+	     PRIu64 " sends  bad frames %" PRIu64 "  dropped %" PRIu64
+	     "  overruns %" PRIu64 "\n", ks.requests, ks.replies, ks.sends,
+	     ks.bad_frames, ks.dropped, ks.overruns);
+}
+
+void logs_set_kernel(struct logs *ls, struct kernel_link *k)
+{
+	ls->k = k;
+}
+
 void logs_stats_reset(struct logs *ls)
 {
+	if (ls->k)
+		kernel_reset_stats(ls->k);
 	memset(ls->stats, 0, sizeof(ls->stats));
 	ls->ops_submitted = ls->ops_delivered = ls->held_sync = 0;
 	ls->flushes_settled = ls->flushes_written = ls->flushes_ahead = 0;
@@ -444,6 +469,7 @@ int logs_stats(const struct logs *ls, bool json, char *buf, size_t len)
 		     "\n", ls->ops_submitted, ls->ops_delivered, ls->held_sync,
 		     ls->flushes_settled, ls->flushes_written,
 		     ls->flushes_ahead);
+	kernel_totals(&o, ls, json);
 	cluster_totals(&o, ls, json);
 	return (int)o.pos;
 }

@@ -145,6 +145,7 @@ struct logs {
 	struct qlink *diskq;	/* disk logs the hook must look at */
 	uint64_t next_tag;
 	struct loop_timer *orphan_timer;
+	struct kernel_link *k;	/* for its counters in stats; may be NULL */
 	struct type_stats stats[ULOG_NR_TYPES + 1];
 	uint64_t ops_submitted, ops_delivered, held_sync;
 	uint64_t flushes_settled;	/* empty FLUSHes answered with no round */

@@ -339,6 +339,7 @@ static int start(struct daemon *d)
 				    "cannot open the kernel link%s%s: %s",
 				    ksock ? " " : "", ksock ? ksock : "",
 				    strerror(-r));
+	logs_set_kernel(d->ls, d->k);
 	r = control_setup(d->lp, d->o.control_socket, d->ls, &d->o, &d->ctl);
 	if (r < 0)
 		return startup_fail(d, CMIRRORD_EXIT_STARTUP,
@@ -350,6 +351,8 @@ static int start(struct daemon *d)
 static void stop(struct daemon *d)
 {
 	control_close(d->ctl);
+	if (d->ls)
+		logs_set_kernel(d->ls, NULL);
 	kernel_close(d->k);
 	logs_free(d->ls);	/* leaves groups: before the transport */
 	if (d->t && d->o.no_cluster)

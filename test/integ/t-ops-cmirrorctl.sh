@@ -21,7 +21,9 @@
 #    grow with writes (text and JSON agree), node 3 delivers ops it did not
 #    submit (and sends acknowledgements of the FLUSHes); the ordering time
 #    of our messages has at most one sample per message sent, ordered
-#    percentiles; `stats --reset` shows the figures and zeroes them, and
+#    percentiles; the kernel link took as many requests as were answered
+#    and counted by type, none bad or dropped; `stats --reset` shows the
+#    figures and zeroes them (kernel link counters too), and
 #    writes after it count again; `--reset` with another command is a
 #    usage error;
 #  - `dump`: the debug ring is non-empty and holds the request just made;
@@ -238,6 +240,14 @@ for i in 1 2 3; do
 		grep -qE "^MARK_REGION +$c +0 +[0-9]+ +[0-9]+ +$m +$mx\$" <<<"$t" ||
 			c_die "node $i: stats text MARK_REGION mean/max not $m/$mx: $t"
 	fi
+	# Every request the kernel link took was answered and counted by
+	# type (nothing in flight once the writers are done).
+	jq -e '([.requests[].count] | add) as $n | .kernel.requests == $n and
+		.kernel.replies == $n and .kernel.sends > 0 and .kernel.sends <= $n and
+		.kernel.bad_frames == 0 and .kernel.dropped == 0 and .kernel.overruns == 0' <<<"$a" >/dev/null ||
+		c_die "node $i: kernel link counters against the requests: $(jq -c '{kernel, n: [.requests[].count] | add}' <<<"$a")"
+	grep -qx "kernel link requests $(jq .kernel.requests <<<"$a")  replies $(jq .kernel.replies <<<"$a") in $(jq .kernel.sends <<<"$a") sends  bad frames 0  dropped 0  overruns 0" <<<"$t" ||
+		c_die "node $i: stats text kernel link: $t"
 	grep -qx "group ops submitted $(jq -r .ops_submitted <<<"$a")  delivered $(jq -r .ops_delivered <<<"$a")  held for sync [0-9]*" <<<"$t" ||
 		c_die "node $i: stats text group ops: $t"
 	grep -qx "cpg groups [0-9]*  messages sent $(jq -r .cluster.msgs_sent <<<"$a")  received $(jq -r .cluster.msgs_recv <<<"$a")  ops sent $(jq -r .cluster.ops_sent <<<"$a")  received $(jq -r .cluster.ops_recv <<<"$a")" <<<"$t" ||
@@ -260,7 +270,8 @@ r=$(h_cmirrorctl 1 --reset --json stats) || c_die "stats --reset"
 	c_die "stats --reset did not show the figures: $(jq -c .requests <<<"$r") vs $(jq -c .requests <<<"$a")"
 z=$(h_cmirrorctl 1 --json stats) || c_die "stats after reset"
 jq -e '(.requests | length) == 0 and .ops_submitted == 0 and .ops_delivered == 0 and
-	.cluster.msgs_sent == 0 and .cluster.order.count == 0' <<<"$z" >/dev/null ||
+	.cluster.msgs_sent == 0 and .cluster.order.count == 0 and .kernel.requests == 0 and
+	.kernel.replies == 0' <<<"$z" >/dev/null ||
 	c_die "stats after --reset not zero: $(jq -c . <<<"$z")"
 out=$(c_ksim 1 core --seed 11 run --no-up --writes 10 --burst 1 --mode mark 2>&1) ||
 	c_die "node 1: writes after reset: $out"

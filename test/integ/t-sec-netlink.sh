@@ -11,7 +11,8 @@
 #     connector does not let users send to other sockets.
 # Each forged datagram must be dropped with a warning naming the forger's
 # port (read from the receive address, so this also checks that address),
-# counted in the kernel link's "dropped", and change nothing: no request
+# counted in the kernel link's "dropped" (SIGUSR1 dump and `cmirrorctl
+# stats`), and change nothing: no request
 # counted, no log created (status "logs 0"), and SIGTERM still stops the
 # daemon (it refuses while a log is active).
 #
@@ -84,6 +85,16 @@ done
 # Counters: every forged datagram dropped, not one request taken.
 kill -USR1 "$DPID"
 wait_log "kernel link: 0 requests, 0 replies in 0 sends, 0 bad frames, $DROPPED dropped, 0 overruns"
+
+# The same from `cmirrorctl stats`.
+js=$(h_cmirrorctl 1 --json stats) || die "stats: $js"
+k=$("$PY" -c 'import json,sys
+k = json.loads(sys.argv[1])["kernel"]
+print(k["requests"], k["replies"], k["bad_frames"], k["dropped"], k["overruns"])' "$js") ||
+	die "stats --json has no kernel counters: $js"
+[ "$k" = "0 0 0 $DROPPED 0" ] || die "stats kernel counters '$k', want '0 0 0 $DROPPED 0'"
+h_cmirrorctl 1 stats | grep -qx "kernel link requests 0  replies 0 in 0 sends  bad frames 0  dropped $DROPPED  overruns 0" ||
+	die "stats text: $(h_cmirrorctl 1 stats)"
 
 st=$(h_cmirrorctl 1 status) || die "status: $st"
 head -1 <<<"$st" | grep -q ' logs 0$' || die "a forged log exists: $(head -1 <<<"$st")"
