@@ -135,8 +135,9 @@ static void log_confchg(struct group *g, const struct csync_event *ev)
 		ol = cluster_fmt_id(l, sizeof(l), ol, ev->left[i].nodeid, i);
 	for (size_t i = 0; i < ev->njoined; i++)
 		oj = cluster_fmt_id(j, sizeof(j), oj, ev->joined[i].nodeid, i);
-	log_info("%s: membership [%s] joined [%s] left [%s] (we are %s)",
-		 g->name, m, j, l, csync_state_name(g->sync.state));
+	log_info_many("group membership changes",
+		      "%s: membership [%s] joined [%s] left [%s] (we are %s)",
+		      g->name, m, j, l, csync_state_name(g->sync.state));
 }
 
 /* Carry out what the sync logic decided, in the order group.h promises. */
@@ -350,7 +351,8 @@ static int connect_group(struct group *g)
 		log_info("%s: connected to corosync again", g->name);
 	g->warned = false;
 	g->backoff_ms = 0;
-	log_info("%s: joining CPG group as node %u", g->name, cl->node);
+	log_info_many("CPG group joins",
+		      "%s: joining CPG group as node %u", g->name, cl->node);
 	return 0;
 }
 
@@ -513,7 +515,8 @@ static void cl_leave(struct group *g)
 			*pp = g->next;
 			break;
 		}
-	log_info("%s: leaving the group", g->name);
+	log_info_many("group leaves",
+		      "%s: leaving the group", g->name);
 	if (cl->shared)
 		cluster_stream_del(g);
 	if (cluster_stream_dispatching(cl)) {

@@ -350,8 +350,9 @@ static void flush_group(struct group *g)
 		r = cluster_xfer_send(g, g->ckpt_out, &budget);
 		if (r <= 0)
 			return;
-		log_info("%s: checkpoint of %zu bytes sent", g->name,
-			 g->ckpt_out->len);
+		log_info_many("checkpoints sent",
+			      "%s: checkpoint of %zu bytes sent", g->name,
+			      g->ckpt_out->len);
 		g->st.ckpt_sent++;
 		cl->tot.ckpt_sent++;
 		cluster_xfer_free_snap(&g->ckpt_out);

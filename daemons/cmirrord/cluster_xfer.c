@@ -217,9 +217,11 @@ int cluster_xfer_start_snapshot(struct group *g, uint16_t kind)
 		cluster_xfer_free_snap(&g->merge_out);
 		g->merge_out = s;
 	}
-	log_info("%s: sending %s %" PRIx64 " (%zu bytes, crc %08x)", g->name,
-		 kind == WIRE_KIND_CKPT ? "checkpoint" : "MERGE_IN", s->id,
-		 s->len, s->crc);
+	log_info_many("checkpoint sends",
+		      "%s: sending %s %" PRIx64 " (%zu bytes, crc %08x)",
+		      g->name,
+		      kind == WIRE_KIND_CKPT ? "checkpoint" : "MERGE_IN",
+		      s->id, s->len, s->crc);
 	cluster_io_want_flush(g);
 	loop_wake(g->cl->lp);
 	return 0;
@@ -327,18 +329,21 @@ static struct cl_rx *rx_chunk(struct group *g, uint32_t sender,
 				rx->err = r;
 				return rx;
 			}
-			log_info("%s: receiving a checkpoint of %" PRIu64
-				 " bytes into the replica prepared at the join "
-				 "(%zu bytes)", g->name, c->total,
-				 g->rx_sink->bytes);
+			log_info_many("checkpoint receptions",
+				      "%s: receiving a checkpoint of %" PRIu64
+				      " bytes into the replica prepared at "
+				      "the join (%zu bytes)", g->name,
+				      c->total, g->rx_sink->bytes);
 			rx->sink = g->rx_sink;
 			g->rx_sink = NULL;
 		} else if (want && h->kind == WIRE_KIND_CKPT && g->rx_reserve &&
 		    c->total <= g->rx_reserve_len) {
 			/* Our own geometry bounds it: no trust in `total`. */
-			log_info("%s: receiving a checkpoint of %" PRIu64
-				 " bytes into the %zu bytes reserved at the join",
-				 g->name, c->total, g->rx_reserve_len);
+			log_info_many("checkpoint receptions",
+				      "%s: receiving a checkpoint of %" PRIu64
+				      " bytes into the %zu bytes reserved at "
+				      "the join", g->name, c->total,
+				      g->rx_reserve_len);
 			rx->buf = g->rx_reserve;
 			rx->cap = g->rx_reserve_len;
 			g->rx_reserve = NULL;
@@ -398,8 +403,10 @@ static void ckpt_complete(struct group *g, struct cl_rx *rx)
 	v = csync_ckpt_done(&g->sync, rx->sender, &rx->members);
 	csync_format(&g->sync.synced, who, sizeof(who));
 	if (v == CSYNC_SEEN) {
-		log_info("%s: checkpoint %" PRIx64 " from node %u complete: "
-			 "synced members [%s]", g->name, rx->id, rx->sender, who);
+		log_info_many("completed checkpoints",
+			      "%s: checkpoint %" PRIx64 " from node %u "
+			      "complete: synced members [%s]", g->name,
+			      rx->id, rx->sender, who);
 		cluster_stable_joiners_synced(g, &joiners);
 		return;
 	}
@@ -425,9 +432,11 @@ static void ckpt_complete(struct group *g, struct cl_rx *rx)
 	g->st.ckpt_recv++;
 	g->cl->tot.ckpt_recv++;
 	csync_format(&g->sync.synced, who, sizeof(who));
-	log_info("%s: installed checkpoint %" PRIx64 " from node %u (%" PRIu64
-		 " bytes), replaying %" PRIu64 " ops; synced members [%s]",
-		 g->name, rx->id, rx->sender, rx->total, g->jq.len, who);
+	log_info_many("installed checkpoints",
+		      "%s: installed checkpoint %" PRIx64 " from node %u (%"
+		      PRIu64 " bytes), replaying %" PRIu64 " ops; synced "
+		      "members [%s]",
+		      g->name, rx->id, rx->sender, rx->total, g->jq.len, who);
 	replay_joiner_queue(g, &rx->synced);
 	if (!g->dead && !g->want_rejoin)
 		g->ops->synced(g->core);

@@ -17,9 +17,12 @@ TESTS += test/check_manpage.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += test_cfgparse test_loop test_options test_kernel_txq \
-	test_qlist test_lat_hist test_residency
+	test_qlist test_lat_hist test_residency test_logging
 TESTS += test_cfgparse test_loop test_options test_kernel_txq test_qlist \
-	test_lat_hist test_residency
+	test_lat_hist test_residency test_logging
+test_logging_SOURCES = test/unit/test_logging.c daemons/cmirrord/logging.c
+test_logging_CFLAGS = $(UNITTEST_FLAGS)
+test_logging_LDADD = $(CMOCKA_LIBS)
 test_residency_SOURCES = test/unit/test_residency.c \
 	daemons/cmirrord/residency.c daemons/cmirrord/logging.c
 test_residency_CFLAGS = $(UNITTEST_FLAGS)

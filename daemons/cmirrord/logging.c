@@ -149,6 +149,44 @@ void log_msg(int prio, const char *fmt, ...)
 	errno = saved;
 }
 
+enum log_burst_verdict log_burst_take(struct log_burst *b, uint64_t now_ms)
+{
+	if (!b->count || now_ms - b->start_ms >= LOG_BURST_WINDOW_MS) {
+		b->start_ms = now_ms;
+		b->count = 0;
+	}
+	if (b->count > LOG_BURST_LINES)
+		return LOG_BURST_HOLD;		/* announced already */
+	b->count++;
+	return b->count <= LOG_BURST_LINES ? LOG_BURST_PASS
+					   : LOG_BURST_ANNOUNCE;
+}
+
+void log_burst_msg(struct log_burst *b, const char *what, int prio,
+		   const char *fmt, ...)
+{
+	char msg[LINE_MAX_LEN];
+	struct timespec ts;
+	enum log_burst_verdict v;
+	va_list ap;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v = log_burst_take(b, (uint64_t)ts.tv_sec * 1000u +
+			      (uint64_t)ts.tv_nsec / 1000000u);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (v == LOG_BURST_PASS) {
+		log_msg(prio, "%s", msg);
+		return;
+	}
+	if (v == LOG_BURST_ANNOUNCE)
+		log_msg(prio, "more than %d %s within %d s: the rest of them "
+			"at debug level only (cmirrorctl dump)",
+			LOG_BURST_LINES, what, LOG_BURST_WINDOW_MS / 1000);
+	log_msg(LOG_DEBUG, "%s", msg);
+}
+
 void logging_emit_lines(int prio, const char *text, bool to_ring)
 {
 	char line[LINE_MAX_LEN];

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 
 /* level: LOG_ERR..LOG_DEBUG; facility: LOG_DAEMON etc. */
@@ -23,6 +24,31 @@ void log_msg(int prio, const char *fmt, ...)
 #define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
 #define log_dbg(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Routine lines that one event repeats for every log (a node lost or back,
+ * a thousand logs brought up): the first LOG_BURST_LINES of a call site in
+ * a LOG_BURST_WINDOW_MS window go out at their priority; the next one says
+ * that more are coming at debug level only, and the rest are logged at
+ * debug level (the ring, `cmirrorctl dump`, always has them).  Warnings
+ * and errors are never limited this way.  `what` names the kind of line
+ * ("membership changes").  One static counter per call site.
+ */
+#define LOG_BURST_LINES		10
+#define LOG_BURST_WINDOW_MS	60000
+struct log_burst {
+	uint64_t start_ms;
+	unsigned count;		/* lines of the current window */
+};
+enum log_burst_verdict { LOG_BURST_PASS, LOG_BURST_ANNOUNCE, LOG_BURST_HOLD };
+/* The counting alone (unit-tested): what to do with one more line now. */
+enum log_burst_verdict log_burst_take(struct log_burst *b, uint64_t now_ms);
+void log_burst_msg(struct log_burst *b, const char *what, int prio,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define log_info_many(what, ...) do {					\
+		static struct log_burst burst_;				\
+		log_burst_msg(&burst_, what, LOG_INFO, __VA_ARGS__);	\
+	} while (0)
 
 /* Copy the ring buffer, oldest first, into buf (NUL-terminated); returns
  * bytes written. */

@@ -91,7 +91,9 @@ static void table_free(struct table *t)
 	m->ntables--;
 	free(t);
 	if (!m->ntables) {
-		log_info("%s: last table gone, leaving the group", m->uuid);
+		log_info_many("last-table removals",
+			      "%s: last table gone, leaving the group",
+			      m->uuid);
 		mlog_free(m);
 	}
 }
@@ -325,9 +327,11 @@ static int do_ctr(struct logs *ls, const struct kernel_peer *peer,
 	t->next = m->tables;
 	m->tables = t;
 	m->ntables++;
-	log_info("%s: CTR luid %" PRIx64 " \"%s\": %" PRIu64 " regions of %"
-		 PRIu64 " sectors%s", req->uuid, req->luid, ctr,
-		 p.region_count, p.region_size, had_nul ? " (reconnect)" : "");
+	log_info_many("CTRs",
+		      "%s: CTR luid %" PRIx64 " \"%s\": %" PRIu64
+		      " regions of %" PRIu64 " sectors%s", req->uuid,
+		      req->luid, ctr, p.region_count, p.region_size,
+		      had_nul ? " (reconnect)" : "");
 	/* A device name makes the kernel hold the log device open; never on
 	 * a reconnect CTR, which offers no reply space. */
 	if (p.kind == RLOG_DISK && !had_nul)
@@ -363,8 +367,9 @@ static int join_group(struct logs *ls, struct mlog *m)
 	if (r < 0)
 		log_err("%s: cannot join the group: %s", m->uuid, strerror(-r));
 	else
-		log_info("%s: joining group %s", m->uuid,
-			 ls->t->group_name(m->g));
+		log_info_many("group joins",
+			      "%s: joining group %s", m->uuid,
+			      ls->t->group_name(m->g));
 	return r;
 }
 
@@ -403,7 +408,8 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 	}
 	switch (req->type) {
 	case DM_ULOG_DTR:
-		log_info("%s: DTR luid %" PRIx64, req->uuid, req->luid);
+		log_info_many("DTRs",
+			      "%s: DTR luid %" PRIx64, req->uuid, req->luid);
 		logs_reply_now(ls, peer, req, 0, NULL, 0);
 		table_free(t);
 		return;

@@ -103,9 +103,10 @@ int mlog_disk_init_fresh(struct mlog *m)
 	m->image = area;	/* keeps bytes 16..1023 as read */
 	mlog_disk_new_epoch(m);	/* and a full write */
 	mlog_disk_kick(m);
-	log_info("%s: disk log %s: %s, %" PRIu64 "/%" PRIu64 " in sync",
-		 m->uuid, m->p.dev, valid ? "loaded" : "new log",
-		 m->rl->sync_count, m->p.region_count);
+	log_info_many("disk log states",
+		      "%s: disk log %s: %s, %" PRIu64 "/%" PRIu64 " in sync",
+		      m->uuid, m->p.dev, valid ? "loaded" : "new log",
+		      m->rl->sync_count, m->p.region_count);
 	return r;
 }
 
@@ -117,7 +118,8 @@ void mlog_disk_members_changed(struct mlog *m)
 		return;
 	m->writer = m->members[0];
 	if (m->writer != old) {
-		log_info("%s: disk writer is node %u", m->uuid, m->writer);
+		log_info_many("disk writer changes",
+			      "%s: disk writer is node %u", m->uuid, m->writer);
 		m->image_ok = false;	/* another writer, or ours again */
 		if (m->writer == logs_me(m->ls)) {
 			ensure_dev(m);	/* failure: commits report -EIO */

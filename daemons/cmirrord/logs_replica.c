@@ -79,9 +79,10 @@ static void adopt(struct mlog *m, struct rlog *rl)
 	mlog_disk_kick(m);
 	/* Nothing delivered before the checkpoint concerns our commits. */
 	m->committed_gen = rl->generation;
-	log_info("%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64 "/%"
-		 PRIu64 " in sync", m->uuid, rl->generation, rl->sync_count,
-		 rl->p.region_count);
+	log_info_many("installed checkpoint states",
+		      "%s: installed checkpoint: gen %" PRIu64 ", %" PRIu64
+		      "/%" PRIu64 " in sync", m->uuid, rl->generation,
+		      rl->sync_count, rl->p.region_count);
 }
 
 int logs_core_install(void *ctx, const uint8_t *buf, size_t len)
@@ -201,7 +202,8 @@ int logs_core_init_fresh(void *ctx)
 	m->rl = rlog_new(&m->p);
 	if (!m->rl)
 		return -ENOMEM;
-	log_info("%s: first member: fresh state", m->uuid);
+	log_info_many("fresh first members",
+		      "%s: first member: fresh state", m->uuid);
 	if (m->p.kind == RLOG_DISK)
 		return mlog_disk_init_fresh(m);
 	return 0;
@@ -247,11 +249,15 @@ void logs_core_node_lost(void *ctx, uint32_t node)
 		m->need_write = true;
 		mlog_disk_kick(m);
 	}
-	/* A warning only where there is something to resync: a node of a
-	 * thousand idle logs is a thousand lines. */
-	log_msg(n > 0 ? LOG_WARNING : LOG_INFO,
-		"%s: node %u lost: %" PRId64 " of its regions to resync",
-		m->uuid, node, n);
+	/* A warning where there is something to resync; otherwise a line
+	 * that a node of a thousand idle logs repeats a thousand times. */
+	if (n > 0)
+		log_warn("%s: node %u lost: %" PRId64 " of its regions to "
+			 "resync", m->uuid, node, n);
+	else
+		log_info_many("node losses with nothing to resync",
+			      "%s: node %u lost: 0 of its regions to resync",
+			      m->uuid, node);
 	/* dm-log-userspace stops asking for recovery work once it has seen
 	 * the mirror in sync, until a real resume. */
 	if (n > 0)
