@@ -9,36 +9,8 @@
 # Exit: 0 pass, 1 fail, 77 skip (binaries or python3 missing).
 set -euo pipefail
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-if [ -z "${top_builddir:-}" ]; then
-	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
-fi
-CMIRRORD=${CMIRRORD:-$top_builddir/cmirrord}
-KSIM=${KSIM:-$top_builddir/cmirror-ksim}
-for b in "$CMIRRORD" "$KSIM"; do
-	[ -x "$b" ] || { echo "SKIP: $b not built"; exit 77; }
-done
-command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/t-badframes.XXXXXX")
-DPID=
-cleanup() {
-	local rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -9 "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
-	if [ "$rc" -ne 0 ] && [ -f "$T/daemon.log" ]; then
-		echo "--- daemon log (tail) ---" >&2
-		tail -40 "$T/daemon.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/solo-common.sh" t-badframes
+solo_require "$CMIRRORD" "$KSIM" python
 
 SOCK=$T/kernel.sock
 "$CMIRRORD" -f -c /dev/null --no-cluster --kernel-socket "$SOCK" \
@@ -53,7 +25,7 @@ done
 [ -S "$SOCK" ] || fail "cmirrord did not create $SOCK"
 
 rc=0
-python3 "$top_srcdir/test/integ/badframes.py" "$SOCK" || rc=$?
+"$PY" "$top_srcdir/test/integ/badframes.py" "$SOCK" || rc=$?
 [ "$rc" -eq 0 ] || fail "badframes.py: exit $rc"
 
 # Still serving a well-formed client after all that.

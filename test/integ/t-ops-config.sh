@@ -19,41 +19,9 @@
 # Exit: 0 pass, 1 fail, 77 skip (binaries not built).
 set -euo pipefail
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-if [ -z "${top_builddir:-}" ]; then
-	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
-fi
-CMIRRORD=${CMIRRORD:-$top_builddir/cmirrord}
-CTL=${CMIRRORCTL:-$top_builddir/cmirrorctl}
-for b in "$CMIRRORD" "$CTL"; do
-	[ -x "$b" ] || { echo "SKIP: $b not built"; exit 77; }
-done
-# The system python3 (a pyenv shim takes seconds per start).
-PY=$(command -v /usr/bin/python3 || command -v python3 || true)
-[ -n "$PY" ] || { echo "SKIP: python3 not found"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/solo-common.sh" t-ops-config
+solo_require "$CMIRRORD" "$CTL" python
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/t-ops-config.XXXXXX")
-DPID=
-cleanup() {
-	local rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -9 "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
-	if [ "$rc" -ne 0 ] && [ -f "$T/daemon.log" ]; then
-		echo "--- daemon log (tail) ---" >&2
-		tail -30 "$T/daemon.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
-expect_eq() {	# WHAT GOT WANT
-	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-}
 expect_match() {	# WHAT TEXT GREP-E-PATTERN
 	grep -qE -- "$3" <<<"$2" || fail "$1: '$2' does not match /$3/"
 }
@@ -62,34 +30,11 @@ expect_match() {	# WHAT TEXT GREP-E-PATTERN
 SOCK=$T/kernel.sock CSOCK=$T/ctl.sock PIDF=$T/cmirrord.pid
 TEST_ARGS=(--no-cluster --kernel-socket "$SOCK" --pid-file "$PIDF" --control-socket "$CSOCK")
 
-# wait_ready: the control socket answers ping (bounded).
-wait_ready() {
-	local i
-	for i in $(seq 200); do
-		"$CTL" -s "$CSOCK" -t 1000 ping >/dev/null 2>&1 && return 0
-		[ -n "$DPID" ] && ! kill -0 "$DPID" 2>/dev/null && break
-		sleep 0.05
-	done
-	fail "cmirrord did not answer on $CSOCK"
-}
-
 start_fg() {	# ARGS...: daemon in the foreground, in the background of us
 	rm -f "$SOCK"
 	"$CMIRRORD" -f "${TEST_ARGS[@]}" "$@" >>"$T/daemon.log" 2>&1 &
 	DPID=$!
-	wait_ready
-}
-
-stop_fg() {
-	local i rc=0
-	kill -TERM "$DPID"
-	for i in $(seq 200); do
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	wait "$DPID" || rc=$?
-	DPID=
-	expect_eq "exit status after SIGTERM" "$rc" 0
+	solo_wait_ready "$CSOCK"
 }
 
 # get_json: validate $T/config.json and flatten it once into
@@ -201,7 +146,7 @@ rm -f "$SOCK"
 DPID=$!
 CSOCK_SAVED=$CSOCK
 CSOCK=$T/file.sock
-wait_ready
+solo_wait_ready "$CSOCK"
 "$CTL" -s "$CSOCK" config >"$T/config.txt" || fail "config exited $?"
 get_json
 check_key() {	# KEY VALUE SOURCE
@@ -227,7 +172,7 @@ check_key lock-memory no file
 check_key oom-protect no file
 check_key config "$T/good.conf" cli
 [ "$(cat "$T/file.pid")" = "$DPID" ] || fail "pid file $T/file.pid does not hold $DPID"
-stop_fg
+solo_stop
 CSOCK=$CSOCK_SAVED
 
 # The command line beats the file.
@@ -240,7 +185,7 @@ expect_eq "cli log-level" "$(json_get log-level value)" err
 expect_eq "file batch-max-ops" "$(json_get batch-max-ops value)" 17
 expect_eq "file batch-max-ops source" "$(json_get batch-max-ops source)" file
 expect_eq "cli pid-file" "$(json_get pid-file value)" "$PIDF"
-stop_fg
+solo_stop
 
 # ---- missing default file -> defaults ----
 # The default path is compiled in (SYSCONFDIR); only testable when the
@@ -260,7 +205,7 @@ else
 		expect_eq "default $k" "$(json_get "$k" value)" "$v"
 		expect_eq "default $k source" "$(json_get "$k" source)" default
 	done
-	stop_fg
+	solo_stop
 fi
 
 # ---- forking start, pid file, second instance (old daemon's contract) ----

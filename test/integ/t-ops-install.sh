@@ -17,29 +17,9 @@
 # Exit: 0 pass, 1 fail, 77 skip (no configured build dir).
 set -euo pipefail
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-if [ -z "${top_builddir:-}" ]; then
-	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/solo-common.sh" t-ops-install
+solo_require make
 [ -f "$top_builddir/Makefile" ] || { echo "SKIP: $top_builddir is not a configured build dir"; exit 77; }
-PY=$(command -v /usr/bin/python3 || command -v python3 || true)
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/t-ops-install.XXXXXX")
-DPID=
-cleanup() {
-	local rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -9 "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
-expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
 
 # The install directories as this build resolves them (make expands them).
 mkvar() {
@@ -113,7 +93,9 @@ if grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h"; then
 	grep -qx 'Type=notify' "$unit" || fail "built with libsystemd but the unit is not Type=notify"
 	grep -qE "^ExecStart=$sbindir/cmirrord -f\$" "$unit" || fail "Type=notify needs cmirrord -f"
 	# The binary must really notify, or systemd would time out the start.
-	if command -v nm >/dev/null 2>&1 && ! nm -D "$D$sbindir/cmirrord" 2>/dev/null | grep -q ' U sd_notify'; then
+	# (nm's output read whole first: under pipefail, `nm | grep -q` fails
+	# whenever grep exits before nm has written everything, SIGPIPE)
+	if command -v nm >/dev/null 2>&1 && ! grep -q ' U sd_notify' <<<"$(nm -D "$D$sbindir/cmirrord" 2>/dev/null)"; then
 		fail "Type=notify but the installed cmirrord does not call sd_notify"
 	fi
 else

@@ -22,44 +22,8 @@
 # Exit: 0 pass, 1 fail, 77 skip (binaries or setpriv/prlimit missing).
 set -euo pipefail
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-if [ -z "${top_builddir:-}" ]; then
-	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
-fi
-CMIRRORD=${CMIRRORD:-$top_builddir/cmirrord}
-CTL=${CMIRRORCTL:-$top_builddir/cmirrorctl}
-KSIM=${KSIM:-$top_builddir/cmirror-ksim}
-for b in "$CMIRRORD" "$CTL" "$KSIM"; do
-	[ -x "$b" ] || { echo "SKIP: $b not built"; exit 77; }
-done
-for c in setpriv prlimit; do
-	command -v "$c" >/dev/null || { echo "SKIP: no $c (util-linux)"; exit 77; }
-done
-PY=$(command -v /usr/bin/python3 || command -v python3 || true)
-[ -n "$PY" ] || { echo "SKIP: python3 not found"; exit 77; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/t-ops-residency.XXXXXX")
-DPID=
-cleanup() {
-	local rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -9 "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
-	if [ "$rc" -ne 0 ] && [ -f "$T/daemon.log" ]; then
-		echo "--- daemon log (tail) ---" >&2
-		tail -30 "$T/daemon.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
-expect_eq() {	# WHAT GOT WANT
-	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/solo-common.sh" t-ops-residency
+solo_require "$CMIRRORD" "$CTL" "$KSIM" setpriv prlimit python
 
 SOCK=$T/kernel.sock CSOCK=$T/ctl.sock PIDF=$T/cmirrord.pid
 # 2^23 regions: each of the log's bitmaps is 1 MiB, mapped on its own.
@@ -68,7 +32,7 @@ BITMAP_KIB=1024
 INHERITED_ADJ=250	# raising our own oom_score_adj needs no privilege
 
 SAN=0
-ldd "$CMIRRORD" 2>/dev/null | grep -q libasan && SAN=1
+grep -q libasan <<<"$(ldd "$CMIRRORD" 2>/dev/null)" && SAN=1	# no pipe: pipefail
 CAPEFF=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
 CAN_LOWER_ADJ=$(( (16#$CAPEFF >> 24) & 1 ))	# CAP_SYS_RESOURCE
 
@@ -76,7 +40,7 @@ CAN_LOWER_ADJ=$(( (16#$CAPEFF >> 24) & 1 ))	# CAP_SYS_RESOURCE
 # oom_score_adj starts at INHERITED_ADJ, run through the wrapper (setpriv,
 # prlimit; exec'd, so DPID is the daemon), log lines from this start only.
 start() {
-	local wrap=() i
+	local wrap=()
 	while [ "$1" != ::: ]; do wrap+=("$1"); shift; done
 	shift
 	rm -f "$SOCK"
@@ -87,24 +51,7 @@ start() {
 			--pid-file "$PIDF" --control-socket "$CSOCK" "$@"
 	) >>"$T/daemon.log" 2>&1 &
 	DPID=$!
-	for i in $(seq 200); do
-		"$CTL" -s "$CSOCK" -t 1000 ping >/dev/null 2>&1 && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	fail "cmirrord did not answer on $CSOCK"
-}
-
-stop() {
-	local i rc=0
-	kill -TERM "$DPID"
-	for i in $(seq 200); do
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	wait "$DPID" || rc=$?
-	DPID=
-	expect_eq "exit status after SIGTERM" "$rc" 0
+	solo_wait_ready "$CSOCK"
 }
 
 vmlck() { awk '/^VmLck:/ { print $2 }' "/proc/$DPID/status"; }
@@ -179,7 +126,7 @@ else
 	[ "$l2" -le $((l1 - BITMAP_KIB)) ] ||
 		fail "the freed log's bitmaps stay counted: VmLck $l1 -> $l2 KiB"
 fi
-stop
+solo_stop
 
 # ---- switched off in the file ----
 log "== lock-memory = no, oom-protect = no"
@@ -198,7 +145,7 @@ for k in lock-memory oom-protect; do
 	grep -qE "^$k = no +# file$" "$T/config.txt" ||
 		fail "config dump has no '$k = no  # file': $(cat "$T/config.txt")"
 done
-stop
+solo_stop
 
 # ---- no privileges, a limit too small for anything ----
 log "== without CAP_IPC_LOCK / CAP_SYS_RESOURCE, 1 MiB locked-memory limit"
@@ -218,7 +165,7 @@ ksim down || fail "down"
 WANT=failed
 [ "$SAN" = 1 ] && WANT=ignored
 status_matches "$WANT"
-stop
+solo_stop
 
 # ---- no privileges, startup fits the limit ----
 # Raising the hard limit to 512 MiB needs CAP_SYS_RESOURCE here (some
@@ -240,7 +187,7 @@ else
 		fail "later allocations locked under a finite limit: VmLck $l0 -> $l1 KiB"
 	status_matches startup
 	ksim down || fail "down"
-	stop
+	solo_stop
 fi
 
 log "PASS"

@@ -14,42 +14,11 @@
 # Exit: 0 pass, 1 fail, 77 skip (binaries not built, not root, no setpriv).
 set -euo pipefail
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-if [ -z "${top_builddir:-}" ]; then
-	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
-fi
-CMIRRORD=${CMIRRORD:-$top_builddir/cmirrord}
-CTL=${CMIRRORCTL:-$top_builddir/cmirrorctl}
-KSIM=${KSIM:-$top_builddir/cmirror-ksim}
-for b in "$CMIRRORD" "$CTL" "$KSIM"; do
-	[ -x "$b" ] || { echo "SKIP: $b not built"; exit 77; }
-done
+. "$(dirname "${BASH_SOURCE[0]}")/solo-common.sh" t-sec-control
+solo_require "$CMIRRORD" "$CTL" "$KSIM" setpriv /usr/bin/python3
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (to drop to uid 65534)"; exit 77; }
-command -v setpriv >/dev/null || { echo "SKIP: no setpriv"; exit 77; }
 # the system interpreter: a per-user one (pyenv) is not reachable as 65534
 PY3=/usr/bin/python3
-[ -x "$PY3" ] || { echo "SKIP: no $PY3"; exit 77; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/t-sec-control.XXXXXX")
-DPID=
-cleanup() {
-	local rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -9 "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
-	if [ "$rc" -ne 0 ] && [ -f "$T/daemon.log" ]; then
-		echo "--- daemon log (tail) ---" >&2
-		tail -40 "$T/daemon.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
-expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
 
 # The unprivileged user must reach the sockets' directory: only the
 # sockets themselves protect the daemon.

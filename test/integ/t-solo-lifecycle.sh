@@ -12,35 +12,8 @@
 # Exit: 0 pass, 1 fail, 77 skip (binaries not built).
 set -euo pipefail
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-if [ -z "${top_builddir:-}" ]; then
-	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
-fi
-CMIRRORD=${CMIRRORD:-$top_builddir/cmirrord}
-KSIM=${KSIM:-$top_builddir/cmirror-ksim}
-for b in "$CMIRRORD" "$KSIM"; do
-	[ -x "$b" ] || { echo "SKIP: $b not built"; exit 77; }
-done
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/t-solo-lifecycle.XXXXXX")
-DPID=
-cleanup() {
-	local rc=$?
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -9 "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
-	fi
-	if [ "$rc" -ne 0 ] && [ -f "$T/daemon.log" ]; then
-		echo "--- daemon log (tail) ---" >&2
-		tail -40 "$T/daemon.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/solo-common.sh" t-solo-lifecycle
+solo_require "$CMIRRORD" "$KSIM"
 
 SOCK=$T/kernel.sock
 
@@ -65,10 +38,6 @@ ksim() {
 	"$KSIM" --socket "$SOCK" --state-dir "$T/state-$c" --uuid "solo-$c" \
 		--luid "${LUID[$c]}" --ctr "${CTR[$c]}" --node "n-$c" \
 		--timeout-ms 5000 --reconnect-seconds 20 --quiet "$@"
-}
-
-expect_eq() {	# WHAT GOT WANT
-	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 }
 
 declare -A LUID CTR

@@ -20,41 +20,9 @@
 # Exit: 0 pass, 1 fail, 77 skip (binaries not built).
 set -euo pipefail
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-if [ -z "${top_builddir:-}" ]; then
-	if [ -f "$top_srcdir/build/Makefile" ]; then top_builddir=$top_srcdir/build; else top_builddir=$(pwd); fi
-fi
-CMIRRORD=${CMIRRORD:-$top_builddir/cmirrord}
-KSIM=${KSIM:-$top_builddir/cmirror-ksim}
-for b in "$CMIRRORD" "$KSIM"; do
-	[ -x "$b" ] || { echo "SKIP: $b not built"; exit 77; }
-done
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/t-solo-restart.XXXXXX")
-DPID='' KPID=''
-cleanup() {
-	local rc=$? p
-	for p in $KPID $DPID; do
-		if kill -0 "$p" 2>/dev/null; then
-			kill -9 "$p" 2>/dev/null || true
-			wait "$p" 2>/dev/null || true
-		fi
-	done
-	if [ "$rc" -ne 0 ]; then
-		for p in "$T"/daemon.log "$T"/ksim-*.err; do
-			[ -f "$p" ] || continue
-			echo "--- $p (tail) ---" >&2
-			tail -30 "$p" >&2
-		done
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
-fail() { log "FAIL: $*"; exit 1; }
-expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+. "$(dirname "${BASH_SOURCE[0]}")/solo-common.sh" t-solo-restart
+solo_require "$CMIRRORD" "$KSIM"
+SOLO_LOGS="$T/ksim-*.err"
 
 SOCK=$T/kernel.sock
 STATE=$T/state
