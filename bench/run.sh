@@ -51,7 +51,10 @@
 #     load generator's mean into the daemon's part, the CPG ordering of
 #     its messages within it, and the socket hops outside it, next to the
 #     same two hops measured alone (ulog-load hop); the daemon's CPU per
-#     write cycle of the 1-node run against cpg-bench's CPU per message.
+#     write cycle of the 1-node run against cpg-bench's CPU per message;
+#     the architecture's floor, cpg-relay (a daemon that answers a FLUSH on
+#     the delivery of one CPG message and does nothing else), under the
+#     same load generator, back to back and with random arrivals.
 #  c) scale: RSS, the daemon's own (anonymous) memory, corosync's IPC
 #     buffers on /dev/shm and CPU (ours, and corosync's against an idle
 #     window before they came) of BENCH_IDLE_LOGS idle logs, and mark+flush
@@ -337,6 +340,25 @@ rec "cmirrord think nodes=1 cpu_us_per_cycle=$T1_CPU"
 hop=$(h_exec 1 "$ULOAD" --seconds "$SECS" --think-us "$THINK_US" hop) || exit 1
 rec "hop $hop"
 HOP_MEAN=$(field mean_us "$hop")
+# The floor of the architecture: cpg-relay, a daemon that answers a FLUSH
+# on its own delivery of one CPG message of the same size and anything else
+# at once, with no state (what cmirrord does on one node, minus the log).
+# The same load generator, back to back and with the same pauses.
+RSOCK=$(h_node_dir 1)/run/relay.sock
+h__spawn 1 relay "$BUILDDIR/cpg-relay" --socket "$RSOCK" --group bench-relay \
+	--size "$OPS_MSG" || exit 1
+for _ in $(seq 100); do [ -S "$RSOCK" ] && break; sleep "$H_POLL"; done
+[ -S "$RSOCK" ] || { b_log "cpg-relay did not start"; exit 1; }
+h_exec 1 "$ULOAD" --socket "$RSOCK" --prefix w1-1 --logs 1 --ctr "$CTR" up >/dev/null || exit 1
+line=$(h_exec 1 "$ULOAD" --socket "$RSOCK" --prefix w1-1 --logs 1 --ctr "$CTR" \
+	--seconds "$SECS" write) || exit 1
+rec "relay nodes=1 $line"
+RL_P50=$(field p50_us "$line"); RL_P99=$(field p99_us "$line")
+line=$(h_exec 1 "$ULOAD" --socket "$RSOCK" --prefix w1-1 --logs 1 --ctr "$CTR" \
+	--seconds "$SECS" --think-us "$THINK_US" write) || exit 1
+rec "relay think nodes=1 $line"
+RLT_P50=$(field p50_us "$line"); RLT_P99=$(field p99_us "$line")
+h__kill 1 relay TERM || exit 1
 # Where the time goes (means add up, percentiles do not): the load
 # generator's figure = the daemon's (request in to answer queued, of which
 # the CPG ordering of its messages) + the two socket hops and wake-ups.
@@ -537,6 +559,12 @@ REPORT=$OUT/report.md
 	row "mark+flush p99 us (1 log, 3 nodes), random arrivals, vs RTT 3 senders with the same pauses" "$T3_P99" "$RT3_P99" "<=" 1.5
 	row "mark+flush p50 us (1 log, 3 nodes), random arrivals, vs raw stable RTT, 3 senders, same pauses" "$T3_P50" "$RTS_P50" "" ""
 	row "mark+flush p99 us (1 log, 3 nodes), random arrivals, vs raw stable RTT, 3 senders, same pauses" "$T3_P99" "$RTS_P99" "" ""
+	row "architecture floor: cpg-relay p50 us (1 node, back to back; answers a FLUSH on the delivery of one ${OPS_MSG}-byte message) vs RTT w=1" "$RL_P50" "${RAW[1,1,p50]}" "" ""
+	row "architecture floor: cpg-relay p50 us (1 node, random arrivals) vs RTT w=1 with the same pauses" "$RLT_P50" "$RT1_P50" "" ""
+	row "mark+flush p50 us (1 log, 1 node, ulog-load back to back) vs that floor" "${D[1,1,p50]}" "$RL_P50" "" ""
+	row "mark+flush p99 us (1 log, 1 node, ulog-load back to back) vs that floor" "${D[1,1,p99]}" "$RL_P99" "" ""
+	row "mark+flush p50 us (1 log, 1 node, random arrivals) vs that floor, same pauses" "$T1_P50" "$RLT_P50" "" ""
+	row "mark+flush p99 us (1 log, 1 node, random arrivals) vs that floor, same pauses" "$T1_P99" "$RLT_P99" "" ""
 	row "mark then flush p50 us (non-integrated, 1 log, 1 node) vs RTT w=1" "$MW1_P50" "${RAW[1,1,p50]}" "" ""
 	row "mark then flush p99 us (non-integrated, 1 log, 1 node) vs RTT w=1" "$MW1_P99" "${RAW[1,1,p99]}" "" ""
 	row "mark then flush p50 us (non-integrated, 1 log, 3 nodes) vs RTT 3 senders" "$MW3_P50" "${RAW[3,1,p50]}" "" ""
@@ -612,6 +640,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 		echo "\"raw CPG 1 sender\" ${RAW[1,1,p50]} ${RAW[1,1,p99]}"
 		echo "\"mark+flush ksim 1 node\" $K_P50 $K_P99"
 		echo "\"mark+flush 1 log 1 node\" ${D[1,1,p50]} ${D[1,1,p99]}"
+		echo "\"cpg-relay floor 1 node\" $RL_P50 $RL_P99"
 		echo "\"raw CPG 3 senders\" ${RAW[3,1,p50]} ${RAW[3,1,p99]}"
 		echo "\"raw stable RTT 3 senders\" $RAWS_P50 $RAWS_P99"
 		echo "\"mark+flush 1 log 3 nodes\" ${D[3,1,p50]} ${D[3,1,p99]}"

@@ -15,6 +15,11 @@ noinst_PROGRAMS += cpg-bench
 cpg_bench_SOURCES = bench/cpg_bench.c
 cpg_bench_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) -O2
 cpg_bench_LDADD = $(CPG_LIBS)
+# The architecture's floor: a daemon that only relays FLUSHes through CPG.
+noinst_PROGRAMS += cpg-relay
+cpg_relay_SOURCES = bench/cpg_relay.c
+cpg_relay_CFLAGS = $(AM_CFLAGS) $(CPG_CFLAGS) -O2
+cpg_relay_LDADD = lib/libcmirror.a $(CPG_LIBS)
 EXTRA_DIST += test/fuzz/run.sh
 
 if HAVE_CMOCKA
