@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cmirror/rlog.h"
@@ -33,24 +34,24 @@ static int out_printf(struct rlog_result *res, size_t *pos,
 	return 0;
 }
 
-static const char *type_name(const struct rlog *l)
+static const char *type_name(const struct rlog_params *p)
 {
-	return l->p.kind == RLOG_DISK ? "clustered-disk" : "clustered-core";
+	return p->kind == RLOG_DISK ? "clustered-disk" : "clustered-core";
 }
 
 /* dm-log's INFO with the clustered type name: "1 clustered-core" or
  * "3 clustered-disk <dev> <A|D|F>" (F takes precedence over D). */
-int rlog_sm_status_info(const struct rlog *l, struct rlog_result *res)
+static int status_info(const struct rlog_params *p, bool flush_failed,
+		       bool dev_failed, struct rlog_result *res)
 {
 	size_t pos = 0;
 	int e;
 
-	if (l->p.kind == RLOG_DISK)
-		e = out_printf(res, &pos, "3 %s %s %c", type_name(l), l->p.dev,
-			       l->flush_failed ? 'F' :
-			       l->log_dev_failed ? 'D' : 'A');
+	if (p->kind == RLOG_DISK)
+		e = out_printf(res, &pos, "3 %s %s %c", type_name(p), p->dev,
+			       flush_failed ? 'F' : dev_failed ? 'D' : 'A');
 	else
-		e = out_printf(res, &pos, "1 %s", type_name(l));
+		e = out_printf(res, &pos, "1 %s", type_name(p));
 	if (e)
 		return e;
 	res->out_len = (uint32_t)pos + 1;	/* the NUL is part of it */
@@ -59,26 +60,47 @@ int rlog_sm_status_info(const struct rlog *l, struct rlog_result *res)
 
 /* dm-log's TABLE: "<type> <argc> [<dev> ]<region_size> [sync |nosync ]"
  * plus our userspace-only "block_on_error " (counted in argc). */
-int rlog_sm_status_table(const struct rlog *l, struct rlog_result *res)
+static int status_table(const struct rlog_params *p, struct rlog_result *res)
 {
-	unsigned int argc = l->p.kind == RLOG_DISK ? 2 : 1;
+	unsigned int argc = p->kind == RLOG_DISK ? 2 : 1;
 	size_t pos = 0;
 	int e;
 
-	argc += (l->p.sync != RLOG_SYNC_DEFAULT) + l->p.block_on_error;
-	e = out_printf(res, &pos, "%s %u ", type_name(l), argc);
-	if (!e && l->p.kind == RLOG_DISK)
-		e = out_printf(res, &pos, "%s ", l->p.dev);
+	argc += (p->sync != RLOG_SYNC_DEFAULT) + p->block_on_error;
+	e = out_printf(res, &pos, "%s %u ", type_name(p), argc);
+	if (!e && p->kind == RLOG_DISK)
+		e = out_printf(res, &pos, "%s ", p->dev);
 	if (!e)
-		e = out_printf(res, &pos, "%" PRIu64 " ", l->p.region_size);
-	if (!e && l->p.sync == RLOG_SYNC_FORCE)
+		e = out_printf(res, &pos, "%" PRIu64 " ", p->region_size);
+	if (!e && p->sync == RLOG_SYNC_FORCE)
 		e = out_printf(res, &pos, "sync ");
-	if (!e && l->p.sync == RLOG_SYNC_NONE)
+	if (!e && p->sync == RLOG_SYNC_NONE)
 		e = out_printf(res, &pos, "nosync ");
-	if (!e && l->p.block_on_error)
+	if (!e && p->block_on_error)
 		e = out_printf(res, &pos, "block_on_error ");
 	if (e)
 		return e;
 	res->out_len = (uint32_t)pos + 1;
 	return 0;
+}
+
+int rlog_sm_status_info(const struct rlog *l, struct rlog_result *res)
+{
+	return status_info(&l->p, l->flush_failed, l->log_dev_failed, res);
+}
+
+int rlog_sm_status_table(const struct rlog *l, struct rlog_result *res)
+{
+	return status_table(&l->p, res);
+}
+
+int rlog_status_of_params(const struct rlog_params *p, uint32_t type,
+			  struct rlog_result *res)
+{
+	res->out_len = 0;
+	if (type == DM_ULOG_STATUS_INFO)
+		return status_info(p, false, false, res);
+	if (type == DM_ULOG_STATUS_TABLE)
+		return status_table(p, res);
+	return -EINVAL;
 }

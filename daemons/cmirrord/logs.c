@@ -423,29 +423,22 @@ void logs_on_kernel_request(const struct kernel_peer *peer,
 	case DM_ULOG_GET_SYNC_COUNT:
 	case DM_ULOG_STATUS_INFO:
 	case DM_ULOG_STATUS_TABLE:
-		/* Sent while the table loads, before RESUME: answer from a
-		 * fresh replica-less view rather than block the load. */
+		/* Sent while the table loads, before RESUME: answer from
+		 * the table alone rather than block the load. */
 		if (!t->log->synced || !t->log->rl) {
-			struct rlog *tmp = rlog_new(&t->p);
 			struct rlog_result res;
 
-			if (!tmp) {
-				logs_reply_now(ls, peer, req, -ENOMEM, NULL, 0);
-				return;
-			}
 			/* Nothing is known to be in sync yet. */
 			if (req->type == DM_ULOG_GET_SYNC_COUNT) {
 				uint8_t out[8];
 
 				ulog_put_u64(out, 0);
 				logs_reply_now(ls, peer, req, 0, out, 8);
-			} else {
-				rlog_apply(tmp, logs_me(ls), req->type,
-					   req->data, req->data_size, &res);
-				logs_reply_now(ls, peer, req, res.error, res.out,
-					  res.out_len);
+				return;
 			}
-			rlog_free(tmp);
+			r = rlog_status_of_params(&t->p, req->type, &res);
+			logs_reply_now(ls, peer, req, r, res.out,
+				       r ? 0 : res.out_len);
 			return;
 		}
 		break;

@@ -113,6 +113,16 @@ struct rlog_result {
 	bool needs_commit;	/* FLUSH: reply only once state is durable */
 };
 
+/*
+ * STATUS_INFO or STATUS_TABLE (`type`) from the table's parameters alone:
+ * what a fresh replica answers, without building one (the kernel asks
+ * while a table loads, before its RESUME: a 2^27-region log's replica is
+ * 32 MiB to fill).  0 with res->out / out_len set, -ENOSPC, or -EINVAL for
+ * another type.
+ */
+int rlog_status_of_params(const struct rlog_params *p, uint32_t type,
+			  struct rlog_result *res);
+
 /* Fresh state from params, as dm-log's constructor does: clean all 1; sync
  * all 1 for nosync, all 0 otherwise.  NULL + errno on failure. */
 struct rlog *rlog_new(const struct rlog_params *p);

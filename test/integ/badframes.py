@@ -79,6 +79,15 @@ def main():
     sq, fr = req(U, L, T["CTR"], ctr)
     r = parse(xfer(s, fr))
     check("valid CTR accepted", r["err"] == 0 and r["seq"] == sq, str(r))
+    # Loaded, not resumed (dmsetup status of a table being loaded): the
+    # answers come from the table alone.
+    for t, want in (("STATUS_INFO", b"1 clustered-core\0"),
+                    ("STATUS_TABLE", b"clustered-core 2 1024 nosync \0"),
+                    ("GET_SYNC_COUNT", struct.pack("<Q", 0))):
+        sq, fr = req(U, L, T[t])
+        r = parse(xfer(s, fr))
+        check(f"{t} before RESUME", r["err"] == 0 and r["seq"] == sq and
+              r["data"] == want, str(r))
     sq, fr = req(U, L, T["RESUME"])
     check("RESUME", parse(xfer(s, fr))["err"] == 0)
 

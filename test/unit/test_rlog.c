@@ -508,6 +508,45 @@ static void test_rlog_status(void **state)
 	rlog_free(l);
 }
 
+/* Before RESUME the daemon answers STATUS from the table's parameters: the
+ * same strings a fresh replica gives, for every kind of table. */
+static void test_rlog_status_of_params(void **state)
+{
+	static const struct { enum rlog_kind kind; enum rlog_sync sync;
+			      bool boe; } cases[] = {
+		{ RLOG_CORE, RLOG_SYNC_DEFAULT, false },
+		{ RLOG_CORE, RLOG_SYNC_NONE, true },
+		{ RLOG_DISK, RLOG_SYNC_FORCE, false },
+		{ RLOG_DISK, RLOG_SYNC_NONE, true },
+	};
+	struct rlog_result a, b;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rlog *l = mk(cases[i].kind, cases[i].sync, 8);
+
+		l->p.block_on_error = cases[i].boe;
+		for (uint32_t t = DM_ULOG_STATUS_INFO;
+		     t <= DM_ULOG_STATUS_TABLE; t++) {
+			memset(&a, 0x5a, sizeof(a));
+			memset(&b, 0xa5, sizeof(b));
+			assert_int_equal(rlog_apply(l, 1, t, NULL, 0, &a), 0);
+			assert_int_equal(rlog_status_of_params(&l->p, t, &b), 0);
+			assert_int_equal(a.error, 0);
+			assert_int_equal(b.out_len, a.out_len);
+			assert_memory_equal(b.out, a.out, a.out_len);
+		}
+		rlog_free(l);
+	}
+	{
+		struct rlog *l = mk(RLOG_CORE, RLOG_SYNC_DEFAULT, 8);
+
+		assert_int_equal(rlog_status_of_params(&l->p,
+						       DM_ULOG_GET_SYNC_COUNT,
+						       &b), -EINVAL);
+		rlog_free(l);
+	}
+}
+
 static void test_rlog_type_changes_state(void **state)
 {
 	static const uint32_t yes[] = {
@@ -549,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_rlog_set_region_sync_out),
 		cmocka_unit_test(test_rlog_reads),
 		cmocka_unit_test(test_rlog_status),
+		cmocka_unit_test(test_rlog_status_of_params),
 		cmocka_unit_test(test_rlog_type_changes_state),
 	};
 
