@@ -558,6 +558,18 @@ if [ "$ONLY" != boot ]; then
 	else
 		fail cmirrord-start "not ready (exit or timeout): $(grep -v "^===" "$DLOG" | tail -5 | tr '\n' '|')"
 	fi
+	# Root with every capability, as under systemd: the daemon locks its
+	# memory (later mappings too) and steps out of the OOM killer's way.
+	# (The host's test runs may lack CAP_SYS_RESOURCE; this one does not.)
+	st=$(cmirrorctl -s "$SOCK" status 2>&1 | grep '^memory lock')
+	lck=$(awk '/^VmLck:/ { print $2 }' "/proc/$CMPID/status" 2>/dev/null)
+	adj=$(cat "/proc/$CMPID/oom_score_adj" 2>/dev/null)
+	if [ "${lck:-0}" -gt 0 ] && [ "$adj" = -1000 ] &&
+		echo "$st" | grep -q "^memory lock all  VmLck [0-9]* KiB  oom_score_adj -1000\$"; then
+		pass cmirrord-residency "VmLck $lck KiB, oom_score_adj $adj: $st"
+	else
+		fail cmirrord-residency "VmLck '$lck' oom_score_adj '$adj' status '$st': $(grep -E 'lock|oom' "$DLOG" | tr '\n' '|')"
+	fi
 	stats_line start
 fi
 
