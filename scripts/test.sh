@@ -52,7 +52,7 @@ else
 		't-ops-config' 't-ops-install' 't-cluster-random' 't-cluster-stream'
 		't-cluster-pergroup' 't-cluster-mixed' 't-cluster-mixed-first'
 		't-cluster-limits' 't-cluster-overtake' 't-cluster-ckpt-lost'
-		't-ops-residency' 't-sec-netlink')
+		't-ops-residency' 't-sec-netlink' 't-cluster-loglines')
 fi
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
