@@ -29,6 +29,11 @@ CMIRRORD=${H_CMIRRORD:-$top_builddir/cmirrord}
 
 h_setup 1 || exit 1
 ND=$(h_node_dir 1)
+# The forger, where the unprivileged user can read it too (a clone in a
+# private mktemp directory is out of its reach).
+NLF=$H_DIR/nlforge.py
+install -m 0644 "$here/nlforge.py" "$NLF" || exit 1
+chmod 0755 "$H_DIR"
 DLOG=$ND/log/cmirrord.log
 die() { h_fail "$*"; exit 1; }
 
@@ -60,7 +65,7 @@ DROPPED=0
 # forge WHO MODE UUID: send, then wait for the two drops naming the port.
 forge() {
 	local who=$1 mode=$2 uuid=$3 out fport groups=0
-	out=$(h_exec 1 "$PY" "$here/nlforge.py" "$PORT" "$mode" "$uuid" 2>&1) ||
+	out=$(h_exec 1 "$PY" "$NLF" "$PORT" "$mode" "$uuid" 2>&1) ||
 		die "$who $mode: nlforge failed: $out"
 	[[ $out =~ ^nlforge:\ sent\ 2\ from\ port\ ([0-9]+)$ ]] || die "$who $mode: '$out'"
 	fport=${BASH_REMATCH[1]}
@@ -76,7 +81,7 @@ forge root group forged-root-group
 # The kernel keeps unprivileged users off both.
 for mode in unicast group; do
 	out=$(h_exec 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$PY" "$here/nlforge.py" "$PORT" "$mode" "forged-user-$mode" 2>&1) &&
+		"$PY" "$NLF" "$PORT" "$mode" "forged-user-$mode" 2>&1) &&
 		die "an unprivileged user sent ($mode): $out"
 	grep -q "PermissionError" <<<"$out" || die "user $mode: not EPERM: $out"
 	h_log "unprivileged $mode send refused by the kernel"
