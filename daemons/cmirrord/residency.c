@@ -106,32 +106,44 @@ static int write_proc(const char *path, const char *text)
 	return r;
 }
 
-void residency_read(long long *locked_kib, int *oom_adj)
+/* VmLck in KiB, -1 when unknown. */
+static long long read_locked_kib(void)
 {
 	char buf[PROC_STATUS_MAX];
-	char *end;
+	long long kib;
+
+	if (read_proc("/proc/self/status", buf, sizeof(buf)) < 0 ||
+	    residency_status_kib(buf, "VmLck", &kib) < 0)
+		return -1;
+	return kib;
+}
+
+/* oom_score_adj, INT_MIN when unknown. */
+static int read_oom_adj(void)
+{
+	char buf[32], *end;
 	long v;
 
-	*locked_kib = -1;
-	*oom_adj = INT_MIN;
-	if (read_proc("/proc/self/status", buf, sizeof(buf)) == 0 &&
-	    residency_status_kib(buf, "VmLck", locked_kib) < 0)
-		*locked_kib = -1;
-	if (read_proc("/proc/self/oom_score_adj", buf, 32) == 0) {
-		errno = 0;
-		v = strtol(buf, &end, 10);
-		if (!errno && end != buf && v >= -1000 && v <= 1000)
-			*oom_adj = (int)v;
-	}
+	if (read_proc("/proc/self/oom_score_adj", buf, sizeof(buf)) < 0)
+		return INT_MIN;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || v < -1000 || v > 1000)
+		return INT_MIN;
+	return (int)v;
+}
+
+void residency_read(long long *locked_kib, int *oom_adj)
+{
+	*locked_kib = read_locked_kib();
+	*oom_adj = read_oom_adj();
 }
 
 static void oom_protect_self(void)
 {
 	char text[16];
-	long long kib;
-	int r, adj;
+	int r, adj = read_oom_adj();
 
-	residency_read(&kib, &adj);
 	if (adj == OOM_SCORE_ADJ_NEVER) {
 		log_info("oom_score_adj already %d", adj);
 		return;
@@ -168,16 +180,16 @@ static void lock_self(void)
 {
 	struct rlimit rl = { 0, 0 };
 	const struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
-	long long kib = -1;
-	int adj, e;
-	bool unlimited, later;
+	long long kib;
+	bool later;
+	int e;
 
 	/* Unlimited locking needs CAP_IPC_LOCK (the limit does not apply)
 	 * or CAP_SYS_RESOURCE to lift the limit; root has both. */
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && setrlimit(RLIMIT_MEMLOCK, &inf) == 0)
 		rl = inf;
-	unlimited = rl.rlim_cur == RLIM_INFINITY || can_lock_unlimited();
+	later = rl.rlim_cur == RLIM_INFINITY || can_lock_unlimited();
 	if (mlockall(MCL_CURRENT) < 0) {
 		e = errno;
 		log_warn("cannot lock memory: %s (locked-memory limit %lld "
@@ -191,12 +203,11 @@ static void lock_self(void)
 	/* Pages mapped later are locked as they are first touched: a new
 	 * log's bitmaps and corosync's 3 MiB of IPC rings per log are mapped
 	 * whole but only partly used. */
-	later = unlimited;
 	if (later && mlockall(MCL_FUTURE | MCL_ONFAULT) < 0) {
 		log_warn("cannot lock later allocations: %s", strerror(errno));
 		later = false;
 	}
-	residency_read(&kib, &adj);
+	kib = read_locked_kib();
 	lock_state = kib == 0 ? "ignored" : later ? "all" : "startup";
 	if (kib == 0)
 		log_warn("mlockall() succeeded but nothing is locked (VmLck 0 "
