@@ -420,6 +420,19 @@ h__kill() {
 	return 0
 }
 
+# h_wait_log I PATTERN [SECONDS] [COUNT] [FROM]: node I's cmirrord log has
+# COUNT (default 1) lines holding the fixed string PATTERN after its line
+# FROM (default 0), within SECONDS (default 60).  For events the daemon
+# logs and nothing else shows.
+h_wait_log() {
+	local i=$1 pat=$2 end=$((SECONDS + ${3:-60})) n=${4:-1} from=${5:-0} f
+	f="$(h_node_dir "$i")/log/cmirrord.log"
+	until [ "$(tail -n "+$((from + 1))" "$f" 2>/dev/null | grep -cF -- "$pat")" -ge "$n" ]; do
+		[ $SECONDS -lt $end ] || { h_fail "node $i: fewer than $n lines with '$pat' in its log: $(tail -5 "$f")"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
 h_kill_cmirrord() { h__kill "$1" cmirrord "${2:-TERM}"; }	# I [SIG]
 h_kill_corosync() { h__kill "$1" corosync "${2:-KILL}"; }	# I [SIG]
 

@@ -34,16 +34,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 dlog() { echo "$(h_node_dir "$1")/log/cmirrord.log"; }
 
-# wait_log I PATTERN [SECONDS]: node I's daemon log has a line with PATTERN
-# (fixed string; the daemon logs the event, nothing else shows it).
-wait_log() {
-	local end=$((SECONDS + ${3:-60}))
-	until grep -qF -- "$2" "$(dlog "$1")"; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1: no '$2' in its log"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 thaw() { kill -CONT "$(h__pid 2 cmirrord)" 2>/dev/null; }
 
 c_cluster 3 || exit 1
@@ -85,7 +75,7 @@ h_start_corosync 1 || exit 1
 h_wait_quorate 1 60 || exit 1
 thaw
 h_log "node 1's corosync restarted, node 2 thawed"
-wait_log 1 "submitted again" 120 || exit 1
+h_wait_log 1 "submitted again" 120 || exit 1
 c_wait_json 1 core '.state == "synced"' 120 || exit 1
 grep -F "submitted again" "$(dlog 1)" >&2
 

@@ -37,17 +37,6 @@ RECONNECT=180
 
 dlog() { echo "$(h_node_dir "$1")/log/cmirrord.log"; }
 
-# wait_log I FROM PATTERN [SECONDS]: node I's daemon log has a line matching
-# PATTERN (fixed string) after line FROM (the daemon logs the event; no
-# other way to wait on it from outside).
-wait_log() {
-	local i=$1 from=$2 pat=$3 end=$((SECONDS + ${4:-60}))
-	until tail -n "+$((from + 1))" "$(dlog "$i")" | grep -qF -- "$pat"; do
-		[ $SECONDS -lt $end ] || { h_fail "node $i: no '$pat' in its log"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 # wait_members I LOG "LIST" [SECONDS]
 wait_members() {
 	local end=$((SECONDS + ${4:-30}))
@@ -128,7 +117,7 @@ for lg in core disk; do
 		kill -0 "${C_PID[${lg}2]}" 2>/dev/null || c_die "node 2 $lg: simulator exited"
 		sleep "$H_POLL"
 	done
-	wait_log 2 "$from" "${C_UUID[$lg]}: installed checkpoint" 10 || exit 1
+	h_wait_log 2 "${C_UUID[$lg]}: installed checkpoint" 10 1 "$from" || exit 1
 	[ "$(c_field 2 "$lg" state)" = synced ] || c_die "node 2 $lg: not synced after RESUME"
 	wait_members 2 "$lg" "1 2 3" || exit 1
 	h_log "node 2 $lg rejoined: $(tail -n "+$((from + 1))" "$(dlog 2)" |
@@ -154,7 +143,7 @@ h_log "kill -9 restart: node 2 rejoined with its marks kept; replicas equal"
 from=$(wc -l <"$(dlog 2)")
 pid=$(cat "$(h_node_dir 2)/cmirrord.pid")
 kill -TERM "$pid"
-wait_log 2 "$from" "refusing to exit: 2 logs active" 30 || exit 1
+h_wait_log 2 "refusing to exit: 2 logs active" 30 1 "$from" || exit 1
 for lg in core disk; do
 	out=$(c_ksim 2 "$lg" query sync_count) || c_die "node 2 $lg: no answer after SIGTERM"
 	[ "$out" = "$C_REGIONS" ] || c_die "node 2 $lg: sync_count '$out' after SIGTERM"
@@ -165,13 +154,13 @@ h_log "node 2: SIGTERM refused with 2 logs active"
 for lg in core disk; do c_down 2 "$lg" || exit 1; done
 for lg in core disk; do wait_members 1 "$lg" "1 3" || exit 1; done
 h_kill_cmirrord 2 TERM || exit 1
-wait_log 2 "$from" "exiting on" 1 || exit 1
+h_wait_log 2 "exiting on" 1 1 "$from" || exit 1
 h_start_cmirrord 2 || exit 1
 from=$(wc -l <"$(dlog 2)")
 for lg in core disk; do
 	c_ksim 2 "$lg" up || c_die "node 2 $lg: up after the graceful restart"
 	[ "$(c_field 2 "$lg" state)" = synced ] || c_die "node 2 $lg: not synced after up"
-	wait_log 2 "$from" "${C_UUID[$lg]}: installed checkpoint" 10 || exit 1
+	h_wait_log 2 "${C_UUID[$lg]}: installed checkpoint" 10 1 "$from" || exit 1
 done
 h_log "node 2 restarted gracefully and rejoined both logs"
 

@@ -39,15 +39,7 @@ die() { h_fail "$*"; exit 1; }
 
 # wait_log PATTERN [COUNT]: COUNT (default 1) lines of the daemon's log
 # hold the fixed string (bounded wait).
-wait_log() {
-	local end=$((SECONDS + 20))
-	while [ $SECONDS -lt $end ]; do
-		[ "$(grep -cF -- "$1" "$DLOG")" -ge "${2:-1}" ] && return 0
-		h_running 1 cmirrord || break
-		sleep "$H_POLL"
-	done
-	die "daemon did not log '$1' ${2:-1} times: $(tail -5 "$DLOG")"
-}
+wait_log() { h_wait_log 1 "$1" 20 "${2:-1}" || exit 1; }
 
 h__spawn 1 cmirrord "$CMIRRORD" -f -c /dev/null --no-cluster \
 	--pid-file "$(h_pid_file 1)" --control-socket "$(h_ctl_sock 1)" || exit 1
