@@ -9,7 +9,10 @@
 #    writes the log device; both daemons hold their writes while the file
 #    /run/disk-hold exists in their namespace (CMIRRORD_DISK_HOLD_WRITES),
 #    and let as many through as it counts;
-#  - node 1 marks region 5 and flushes: 5 dirty on the device;
+#  - writes held; node 1 marks region 5 (its write ahead of the ordering is
+#    out and held) and flushes: the FLUSH waits for the disk, and is
+#    answered from the marks written ahead once the write lands (counted
+#    in flushes_ahead), 5 dirty on the device;
 #  - writes held; node 1 clears 5 and marks 6: the write of that (5 clean,
 #    6 dirty) is out and held (node 1 shows `disk_writing`);
 #  - node 2 sees node 1's clear (region 5 clean there), marks 5 and sends a
@@ -51,9 +54,30 @@ is_clean() { c_is_clean "$1" $lg "$2"; }
 wait_is_clean() { c_wait_is_clean "$1" $lg "$2" "$3"; }
 flush_waits_disk() { h_cmirrorctl 2 log "${C_UUID[$lg]}" | grep -q '^ *FLUSH .*waiting for the disk'; }
 
+# The writer's own mark is written ahead of its ordering: the write starts
+# as the mark is sent, so it is out (held here) when the mark is delivered,
+# and node 1's FLUSH is answered as it lands with the mark on the device
+# (flushes_ahead), not at the end of a write started after the delivery.
+touch "$hold"
 q 1 mark 5
-q 1 flush
+c_wait_json 1 $lg '.disk_writing' 30 || exit 1
+answered_by() { h_cmirrorctl 1 --json stats | jq -r '"\(.flushes_written) \(.flushes_ahead)"'; }
+read -r fw0 fa0 <<<"$(answered_by)"
+c_ksim_bg 1 $lg f1 --timeout-ms 60000 query flush
+end=$((SECONDS + 30))
+until h_cmirrorctl 1 log "${C_UUID[$lg]}" | grep -q '^ *FLUSH .*waiting for the disk'; do
+	[ $SECONDS -lt $end ] || c_die "node 1's FLUSH never showed waiting for the disk"
+	kill -0 "${C_PID[f1]}" 2>/dev/null ||
+		c_die "node 1's FLUSH answered while its mark's write was held"
+	sleep "$H_POLL"
+done
+rm -f "$hold"
+c_ksim_answered f1 30 "node 1's write ahead was released" || exit 1
+read -r fw1 fa1 <<<"$(answered_by)"
+[ "$((fw1 - fw0)) $((fa1 - fa0))" = "0 1" ] ||
+	c_die "node 1's FLUSH: $((fw1 - fw0)) answered at a write's end, $((fa1 - fa0)) from marks written ahead (expected 0 1)"
 dirty_on_disk 5 || c_die "region 5 clean on the device after node 1's FLUSH"
+h_log "node 1's FLUSH answered from its mark written ahead of the ordering"
 
 touch "$hold"
 q 1 clear 5

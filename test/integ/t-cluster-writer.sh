@@ -42,11 +42,14 @@ done
 c_wait_progress $lg 1 100 w1 || exit 1
 # The writer answers its own FLUSHes at the end of its write, or once the
 # device holds the marks it wrote ahead; the others only when the
-# COMMITTED comes round.
+# COMMITTED comes round.  Which of the two the writer's are depends on
+# whether a write ends before or after the mark's delivery (under a
+# sanitizer, CPG is the slower: none ahead), so only their sum is checked;
+# t-cluster-overtake holds a write to take the "ahead" path for certain.
 s=$(h_cmirrorctl 1 --json stats)
-fa=$(jq -r .flushes_ahead <<<"$s")
-[ "$fa" -ge 1 ] || c_die "node 1 (the writer) answered no FLUSH from marks written ahead"
-h_log "node 1: $(jq -r .flushes_written <<<"$s") FLUSHes answered at its write's end, $fa as the device held its marks"
+fw=$(jq -r .flushes_written <<<"$s") fa=$(jq -r .flushes_ahead <<<"$s")
+[ $((fw + fa)) -ge 1 ] || c_die "node 1 (the writer) answered no FLUSH without a COMMITTED round"
+h_log "node 1: $fw FLUSHes answered at its write's end, $fa as the device held its marks"
 for i in 2 3; do
 	s=$(h_cmirrorctl "$i" --json stats)
 	fw=$(jq -r '.flushes_written + .flushes_ahead' <<<"$s")
