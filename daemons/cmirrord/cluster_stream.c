@@ -498,6 +498,8 @@ static void s_confchg(cpg_handle_t h, const struct cpg_name *name,
 		s->lost = "our membership of the stream ended";
 		return;
 	}
+	if (nj || nl)
+		log_burst_new_event();	/* a daemon came or went */
 	log_info("stream: %zu members, %zu joined, %zu left", nm, nj, nl);
 	r = vtab_confchg(s->vt, ce.ev.members, ce.ev.nmembers, ce.ev.left,
 			 ce.ev.nleft, ce.ev.joined, ce.ev.njoined);

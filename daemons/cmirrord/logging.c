@@ -149,11 +149,20 @@ void log_msg(int prio, const char *fmt, ...)
 	errno = saved;
 }
 
+static unsigned burst_events;
+
+void log_burst_new_event(void)
+{
+	burst_events++;
+}
+
 enum log_burst_verdict log_burst_take(struct log_burst *b, uint64_t now_ms)
 {
-	if (!b->count || now_ms - b->start_ms >= LOG_BURST_WINDOW_MS) {
+	if (!b->count || now_ms - b->start_ms >= LOG_BURST_WINDOW_MS ||
+	    b->event != burst_events) {
 		b->start_ms = now_ms;
 		b->count = 0;
+		b->event = burst_events;
 	}
 	if (b->count > LOG_BURST_LINES)
 		return LOG_BURST_HOLD;		/* announced already */

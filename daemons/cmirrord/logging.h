@@ -32,17 +32,23 @@ void log_msg(int prio, const char *fmt, ...)
  * that more are coming at debug level only, and the rest are logged at
  * debug level (the ring, `cmirrorctl dump`, always has them).  Warnings
  * and errors are never limited this way.  `what` names the kind of line
- * ("membership changes").  One static counter per call site.
+ * ("membership changes").  One static counter per call site.  A cluster
+ * event (log_burst_new_event(): a new corosync ring, a daemon joining or
+ * leaving) starts every window anew, so a node lost a few seconds after a
+ * thousand logs came up still gets its first lines at their priority.
  */
 #define LOG_BURST_LINES		10
 #define LOG_BURST_WINDOW_MS	60000
 struct log_burst {
 	uint64_t start_ms;
 	unsigned count;		/* lines of the current window */
+	unsigned event;		/* log_burst_new_event() count at its start */
 };
 enum log_burst_verdict { LOG_BURST_PASS, LOG_BURST_ANNOUNCE, LOG_BURST_HOLD };
 /* The counting alone (unit-tested): what to do with one more line now. */
 enum log_burst_verdict log_burst_take(struct log_burst *b, uint64_t now_ms);
+/* Main loop only, as the limited lines are. */
+void log_burst_new_event(void);
 void log_burst_msg(struct log_burst *b, const char *what, int prio,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 #define log_info_many(what, ...) do {					\

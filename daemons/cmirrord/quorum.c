@@ -55,6 +55,8 @@ static void notify_cb(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq,
 	if (quorum_context_get(h, &ctx) != CS_OK || !ctx)
 		return;
 	q = (struct quorum_mon *)ctx;
+	if (ring_seq != q->ring_seq)
+		log_burst_new_event();	/* nodes came or went */
 	q->ring_seq = ring_seq;
 	log_dbg("quorum: ring %" PRIu64 ", %u nodes, quorate %u", ring_seq,
 		nmembers, quorate);

@@ -57,6 +57,23 @@ static void test_burst_quiet_spell(void **state)
 	assert_int_equal(b.count, 1);
 }
 
+/* A cluster event inside a window starts a new one: the lines of a node
+ * loss right after a burst of joins are not held back with them. */
+static void test_burst_new_event(void **state)
+{
+	struct log_burst b = { 0 };
+
+	(void)state;
+	for (int i = 0; i <= LOG_BURST_LINES; i++)
+		log_burst_take(&b, 100);
+	assert_int_equal(log_burst_take(&b, 200), LOG_BURST_HOLD);
+	log_burst_new_event();
+	for (int i = 0; i < LOG_BURST_LINES; i++)
+		assert_int_equal(log_burst_take(&b, 300), LOG_BURST_PASS);
+	assert_int_equal(log_burst_take(&b, 300), LOG_BURST_ANNOUNCE);
+	assert_int_equal(log_burst_take(&b, 400), LOG_BURST_HOLD);
+}
+
 static size_t count(const char *hay, const char *needle)
 {
 	size_t n = 0;
@@ -97,6 +114,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_burst_counts),
 		cmocka_unit_test(test_burst_quiet_spell),
+		cmocka_unit_test(test_burst_new_event),
 		cmocka_unit_test(test_burst_lines_in_ring),
 	};
 
