@@ -52,7 +52,19 @@ dirty_on_disk() {
 q() { c_q "$1" $lg "${@:2}"; }
 is_clean() { c_is_clean "$1" $lg "$2"; }
 wait_is_clean() { c_wait_is_clean "$1" $lg "$2" "$3"; }
-flush_waits_disk() { h_cmirrorctl 2 log "${C_UUID[$lg]}" | grep -q '^ *FLUSH .*waiting for the disk'; }
+# flush_waits_disk I: node I shows a FLUSH waiting for the disk.
+flush_waits_disk() { h_cmirrorctl "$1" log "${C_UUID[$lg]}" | grep -q '^ *FLUSH .*waiting for the disk'; }
+# wait_flush_waits_disk I TAG: node I's FLUSH, sent by simulator TAG, shows
+# waiting for the disk (bounded); it must not be answered meanwhile.
+wait_flush_waits_disk() {
+	local end=$((SECONDS + 30))
+	until flush_waits_disk "$1"; do
+		[ $SECONDS -lt $end ] || c_die "node $1's FLUSH never showed waiting for the disk"
+		kill -0 "${C_PID[$2]}" 2>/dev/null ||
+			c_die "node $1's FLUSH answered while node 1's writes were held"
+		sleep "$H_POLL"
+	done
+}
 
 # The writer's own mark is written ahead of its ordering: the write starts
 # as the mark is sent, so it is out (held here) when the mark is delivered,
@@ -64,13 +76,7 @@ c_wait_json 1 $lg '.disk_writing' 30 || exit 1
 answered_by() { h_cmirrorctl 1 --json stats | jq -r '"\(.flushes_written) \(.flushes_ahead)"'; }
 read -r fw0 fa0 <<<"$(answered_by)"
 c_ksim_bg 1 $lg f1 --timeout-ms 60000 query flush
-end=$((SECONDS + 30))
-until h_cmirrorctl 1 log "${C_UUID[$lg]}" | grep -q '^ *FLUSH .*waiting for the disk'; do
-	[ $SECONDS -lt $end ] || c_die "node 1's FLUSH never showed waiting for the disk"
-	kill -0 "${C_PID[f1]}" 2>/dev/null ||
-		c_die "node 1's FLUSH answered while its mark's write was held"
-	sleep "$H_POLL"
-done
+wait_flush_waits_disk 1 f1
 rm -f "$hold"
 c_ksim_answered f1 30 "node 1's write ahead was released" || exit 1
 read -r fw1 fa1 <<<"$(answered_by)"
@@ -89,13 +95,7 @@ h_log "node 1: a write (5 clean, 6 dirty) out and held, $w0 writes so far"
 wait_is_clean 2 5 1
 q 2 mark 5
 c_ksim_bg 2 $lg f2 --timeout-ms 60000 query flush
-end=$((SECONDS + 30))
-until flush_waits_disk; do
-	[ $SECONDS -lt $end ] || c_die "node 2's FLUSH never showed waiting for the disk"
-	kill -0 "${C_PID[f2]}" 2>/dev/null ||
-		c_die "node 2's FLUSH answered while node 1's writes were held"
-	sleep "$H_POLL"
-done
+wait_flush_waits_disk 2 f2
 h_log "node 2 marked region 5 after node 1's clear; its FLUSH waits for the disk"
 
 echo 1 >"$hold"
@@ -106,7 +106,7 @@ q 1 mark 9
 wait_is_clean 2 9 0
 kill -0 "${C_PID[f2]}" 2>/dev/null ||
 	c_die "node 2's FLUSH was answered while region 5 was clean on the device: $(cat "$H_DIR/ksim-f2.out")"
-flush_waits_disk || c_die "node 2's FLUSH no longer waits for the disk"
+flush_waits_disk 2 || c_die "node 2's FLUSH no longer waits for the disk"
 h_log "node 2's FLUSH still waits while region 5 is clean on the device"
 
 rm -f "$hold"
