@@ -175,13 +175,18 @@ static int daemonize(struct daemon *d)
 
 /* ---- signals ---- */
 
-static void dump_state(struct daemon *d)
+static int stats_text(const struct logs *ls, char *buf, size_t len)
 {
-	struct kernel_stats ks;
+	return logs_stats(ls, false, buf, len);
+}
+
+/* One text of the dump, in a buffer grown to what it says it needs. */
+static void emit_text(const struct logs *ls,
+		      int (*text)(const struct logs *, char *, size_t))
+{
 	size_t cap = DUMP_INITIAL;
 	char *buf = NULL;
 
-	logging_emit_lines(LOG_NOTICE, "state dump (SIGUSR1):", true);
 	for (int tries = 0; tries < 4; tries++) {
 		char *nb = realloc(buf, cap);
 		int n;
@@ -189,7 +194,7 @@ static void dump_state(struct daemon *d)
 		if (!nb)
 			break;
 		buf = nb;
-		n = logs_dump(d->ls, buf, cap);
+		n = text(ls, buf, cap);
 		if (n < 0 || (size_t)n < cap) {
 			if (n >= 0)
 				logging_emit_lines(LOG_NOTICE, buf, true);
@@ -197,12 +202,18 @@ static void dump_state(struct daemon *d)
 		}
 		cap = (size_t)n + 1;
 	}
-	kernel_get_stats(d->k, &ks);
-	log_msg(LOG_NOTICE, "kernel link: %" PRIu64 " requests, %" PRIu64
-		" replies in %" PRIu64 " sends, %" PRIu64 " bad frames, %"
-		PRIu64 " dropped, %" PRIu64 " overruns", ks.requests,
-		ks.replies, ks.sends, ks.bad_frames, ks.dropped, ks.overruns);
 	free(buf);
+}
+
+/* The state, then what `cmirrorctl stats` shows (the kernel link's
+ * counters with it), then the debug ring. */
+static void dump_state(struct daemon *d)
+{
+	char *buf;
+
+	logging_emit_lines(LOG_NOTICE, "state dump (SIGUSR1):", true);
+	emit_text(d->ls, logs_dump);
+	emit_text(d->ls, stats_text);
 	buf = malloc(RING_DUMP_SIZE);
 	if (buf) {
 		logging_ring_dump(buf, RING_DUMP_SIZE);

@@ -81,7 +81,7 @@ done
 
 # Counters: every forged datagram dropped, not one request taken.
 kill -USR1 "$DPID"
-wait_log "kernel link: 0 requests, 0 replies in 0 sends, 0 bad frames, $DROPPED dropped, 0 overruns"
+wait_log "kernel link requests 0  replies 0 in 0 sends  bad frames 0  dropped $DROPPED  overruns 0"
 
 # The same from `cmirrorctl stats`.
 js=$(h_cmirrorctl 1 --json stats) || die "stats: $js"

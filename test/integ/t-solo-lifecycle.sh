@@ -119,7 +119,7 @@ case $out in
 esac
 
 # SIGUSR1, the old daemon's state dump: every table goes to the log, then
-# the kernel link's counters.  Replies leave in batches (one sendmmsg() per
+# `cmirrorctl stats` (the kernel link's counters with it).  Replies leave in batches (one sendmmsg() per
 # loop iteration and destination): never more sends than replies, never
 # more replies than requests (no bad frame was sent here).
 before=$(grep -c 'end of debug ring' "$T/daemon.log" || true)
@@ -133,7 +133,7 @@ dump=$(sed -n '/state dump (SIGUSR1)/,/--- debug ring/p' "$T/daemon.log")
 for c in core-sync core-nosync disk-sync disk-nosync; do
 	grep -q "solo-$c" <<<"$dump" || fail "state dump without table solo-$c"
 done
-line=$(grep -o 'kernel link: [0-9]* requests, [0-9]* replies in [0-9]* sends' \
+line=$(grep -o 'kernel link requests [0-9]*  replies [0-9]* in [0-9]* sends' \
 	<<<"$dump" | tail -1)
 read -r req rep snd <<<"$(tr -cs '0-9' ' ' <<<"$line")"
 log "dump: $line"
