@@ -70,6 +70,8 @@ wait_flush_waits_disk() {
 # as the mark is sent, so it is out (held here) when the mark is delivered,
 # and node 1's FLUSH is answered as it lands with the mark on the device
 # (flushes_ahead), not at the end of a write started after the delivery.
+# A write left from before would be the one seen out, not the held one.
+c_wait_json 1 $lg '.disk_writing | not' 30 || exit 1
 touch "$hold"
 q 1 mark 5
 c_wait_json 1 $lg '.disk_writing' 30 || exit 1
@@ -85,6 +87,8 @@ read -r fw1 fa1 <<<"$(answered_by)"
 dirty_on_disk 5 || c_die "region 5 clean on the device after node 1's FLUSH"
 h_log "node 1's FLUSH answered from its mark written ahead of the ordering"
 
+# A write left from before would be the one seen out, not the held one.
+c_wait_json 1 $lg '.disk_writing | not' 30 || exit 1
 touch "$hold"
 q 1 clear 5
 q 1 mark 6

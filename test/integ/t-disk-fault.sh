@@ -214,6 +214,14 @@ q mark 7
 held_flush "a new mark"
 dirty_on_disk 7 || fail "held: region 7 clean on the device after its FLUSH"
 q clear 7
+# The write of that clear is started after its answer: landed, and no
+# write out, before writes are held again (else it would be the held one).
+for _ in $(seq 600); do	# bounded
+	[ "$("$CTL" --socket "$CSOCK" --json log fault-held | jq -r .disk_writing)" = false ] &&
+		! dirty_on_disk 7 && break
+	sleep 0.05
+done
+! dirty_on_disk 7 || fail "held: region 7 still dirty on the device after its clear"
 touch "$T/hold"
 q clear 5
 q mark 6		# a write out: region 5 clean, 6 dirty
