@@ -188,7 +188,10 @@ if [ ! -s "$BASE" ] || [ "$(cat "$BASE.stamp" 2>/dev/null)" != "$STAMP" ]; then
 		"$KROOT/lib/modules/$KVER/modules.builtin.modinfo" \
 		"$R/lib/modules/$KVER/"
 	depmod -b "$R" "$KVER"
-	for b in dmsetup corosync corosync-quorumtool corosync-cfgtool corosync-cpgtool; do
+	# setpriv, prlimit: cmirrord-residency-limit runs a daemon without
+	# CAP_IPC_LOCK under a finite locked-memory limit.
+	for b in dmsetup corosync corosync-quorumtool corosync-cfgtool corosync-cpgtool \
+		setpriv prlimit; do
 		p=$(command -v "$b" || true)
 		[ -n "$p" ] && copy_bin "$R" "$p" "/usr/sbin/$b"
 	done

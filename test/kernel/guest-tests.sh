@@ -157,6 +157,43 @@ start_cmirrord() {
 	return 1
 }
 
+# cmirrord-residency-limit: a second daemon (--no-cluster, its own
+# sockets: the kernel's requests stay with the first) without CAP_IPC_LOCK
+# and CAP_SYS_RESOURCE under a 512 MiB locked-memory limit locks what it
+# maps at startup only, says so, and cannot lower oom_score_adj: the case
+# the host's t-ops-residency skips where it may not raise the limit.
+residency_limit() {
+	l2=$LOGS/cmirrord-limit.log p2=/tmp/cmirrord-limit.pid s2=/tmp/cmirrord-limit.sock
+	prlimit --memlock=536870912:536870912 -- \
+		setpriv --bounding-set -ipc_lock,-sys_resource -- \
+		cmirrord -f --no-cluster --kernel-socket /tmp/cmirrord-limit.k \
+		--pid-file "$p2" --control-socket "$s2" >"$l2" 2>&1 &
+	lpid=$!
+	i=0
+	until [ "$(cat "$p2" 2>/dev/null)" = "$lpid" ] &&
+		cmirrorctl -s "$s2" ping >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 $lpid 2>/dev/null; then
+			fail cmirrord-residency-limit "not ready: $(tail -5 "$l2" | tr '\n' '|')"
+			kill -9 $lpid 2>/dev/null
+			return
+		fi
+		sleep 0.2
+	done
+	st=$(cmirrorctl -s "$s2" status 2>&1 | grep '^memory lock')
+	lck=$(awk '/^VmLck:/ { print $2 }' "/proc/$lpid/status" 2>/dev/null)
+	if [ "${lck:-0}" -gt 0 ] &&
+		grep -q "warning: memory locked: $lck KiB mapped now; with a locked-memory limit of 524288 KiB, later allocations are not locked" "$l2" &&
+		grep -q "cannot set oom_score_adj -1000: Permission denied" "$l2" &&
+		echo "$st" | grep -q "^memory lock startup  VmLck $lck KiB  oom_score_adj 0\$"; then
+		pass cmirrord-residency-limit "VmLck $lck KiB: $st"
+	else
+		fail cmirrord-residency-limit "VmLck '$lck' status '$st': $(grep -E 'lock|oom' "$l2" | tr '\n' '|')"
+	fi
+	kill $lpid
+	wait $lpid 2>/dev/null
+}
+
 # ---------------------------------------------------------- scenarios
 # mirror_cycle NAME LOG FULLCMP: create, (re)sync, write, suspend/resume,
 # reload, remove.  LOG = "userspace <n> <uuid> [integrated_flush] <type>
@@ -570,6 +607,7 @@ if [ "$ONLY" != boot ]; then
 	else
 		fail cmirrord-residency "VmLck '$lck' oom_score_adj '$adj' status '$st': $(grep -E 'lock|oom' "$DLOG" | tr '\n' '|')"
 	fi
+	residency_limit
 	stats_line start
 fi
 
