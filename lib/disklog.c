@@ -92,7 +92,11 @@ int disklog_decode(const uint8_t *area, size_t area_len, uint64_t *nr_regions,
 	r = bitmap_init(clean, nbits, false);
 	if (r < 0)
 		return r;
-	memcpy(clean->bits, area + DISKLOG_BITMAP_OFFSET, clean->nbytes);
+	/* The bitmap is whole 32-bit words: an area that ends inside the
+	 * last one (never a device's, whose areas are whole blocks) has
+	 * fewer bytes than it; the bits it lacks are past nbits. */
+	memcpy(clean->bits, area + DISKLOG_BITMAP_OFFSET,
+	       clean->nbytes < room / 8 ? clean->nbytes : (size_t)(room / 8));
 	/* Bits from nr_regions to the word end carry no meaning (dm-log
 	 * clears them at resume too). */
 	bitmap_trim(clean);
