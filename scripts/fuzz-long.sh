@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# fuzz-long.sh - long libFuzzer runs of the seven parser targets, one at a
+# fuzz-long.sh - long libFuzzer runs of the eight parser targets, one at a
 # time (the short runs of scripts/test.sh are test/fuzz/run.sh).
 #
 # Usage: scripts/fuzz-long.sh [-t SECONDS_PER_TARGET] [-b BUILDDIR] [TARGET...]
@@ -31,7 +31,7 @@ done
 shift $((OPTIND - 1))
 case $secs in ''|*[!0-9]*|0) echo "fuzz-long: bad -t '$secs'" >&2; exit 2 ;; esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt stream disklog ctlproto)
+[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt stream disklog ctlproto ctr)
 builddir=$(cd "$builddir" && pwd)
 out=$builddir/fuzz-long
 

@@ -2,7 +2,7 @@
 # Reliability and security checks: netlink sender policy, no shell-outs,
 # fuzz seed generators.
 noinst_HEADERS += daemons/cmirrord/kernel_policy.h daemons/cmirrord/rx_bound.h
-EXTRA_DIST += test/fuzz/fuzz_disklog.c test/fuzz/fuzz_ctlproto.c \
+EXTRA_DIST += test/fuzz/fuzz_disklog.c test/fuzz/fuzz_ctlproto.c test/fuzz/fuzz_ctr.c \
 	test/fuzz/regress/disklog
 EXTRA_DIST += test/check_no_shellout.sh test/fuzz/gen_wire_seeds.c \
 	test/fuzz/corpus

@@ -25,10 +25,11 @@ declare -A SOURCES=(
 	[ckpt]="test/fuzz/fuzz_ckpt.c lib/rlog_ckpt.c lib/rlog_ctr.c lib/bitmap.c lib/crc32c.c"
 	[disklog]="test/fuzz/fuzz_disklog.c lib/disklog.c lib/bitmap.c"
 	[ctlproto]="test/fuzz/fuzz_ctlproto.c lib/ctlproto.c"
+	[ctr]="test/fuzz/fuzz_ctr.c lib/rlog_ctr.c lib/bitmap.c"
 	[stream]="test/fuzz/fuzz_stream.c lib/wire_stream.c lib/wire.c lib/crc32c.c daemons/cmirrord/cluster_vtab.c daemons/cmirrord/cluster_sync.c"
 )
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt stream disklog ctlproto)
+[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt stream disklog ctlproto ctr)
 
 command -v clang >/dev/null || { echo "fuzz: clang not found: skipped"; exit 77; }
 if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){return 0;}' |
