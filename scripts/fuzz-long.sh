@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# fuzz-long.sh - long libFuzzer runs of the eight parser targets, one at a
-# time (the short runs of scripts/test.sh are test/fuzz/run.sh).
+# fuzz-long.sh - long libFuzzer runs of the parser targets, one at a time
+# (by default those `test/fuzz/run.sh --list` names; the short runs of
+# scripts/test.sh are test/fuzz/run.sh).
 #
 # Usage: scripts/fuzz-long.sh [-t SECONDS_PER_TARGET] [-b BUILDDIR] [TARGET...]
 #   -t N        fuzzing time per target (default 300)
 #   -b DIR      configured build dir holding config.h (default build/)
-#   TARGET      cfgparse wire ulog ckpt stream (default: all five)
+#   TARGET      a name `test/fuzz/run.sh --list` prints (default: all)
 # Unlike run.sh, a crash does not end the target's run: the crashing input
 # is kept (DIR/fuzz-long/artifacts-TARGET/crash-*) and libFuzzer restarts
 # on the grown corpus for the time that is left.  Each crash belongs in
@@ -31,7 +32,7 @@ done
 shift $((OPTIND - 1))
 case $secs in ''|*[!0-9]*|0) echo "fuzz-long: bad -t '$secs'" >&2; exit 2 ;; esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt stream disklog ctlproto ctr)
+[ ${#targets[@]} -gt 0 ] || read -ra targets <<<"$(bash "$srcdir/test/fuzz/run.sh" --list)"
 builddir=$(cd "$builddir" && pwd)
 out=$builddir/fuzz-long
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build and run the libFuzzer targets of the parsers.
 #   test/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
+#   test/fuzz/run.sh --list     the targets run by default, on one line
 # Seeds: test/fuzz/corpus/NAME/ (copied, never written back).
 # Regressions: test/fuzz/regress/NAME/* are replayed first; a crash found
 # here belongs there once fixed.
@@ -11,6 +12,11 @@
 # Exit: 0 clean, 1 a crash or a build failure, 77 no clang/libFuzzer.
 set -euo pipefail
 
+DEFAULT_TARGETS=(cfgparse wire ulog ckpt stream disklog ctlproto ctr)
+if [ "${1:-}" = --list ]; then
+	echo "${DEFAULT_TARGETS[*]}"
+	exit 0
+fi
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 builddir=${top_builddir:-$srcdir/build}
 secs=${1:-30}
@@ -29,7 +35,7 @@ declare -A SOURCES=(
 	[stream]="test/fuzz/fuzz_stream.c lib/wire_stream.c lib/wire.c lib/crc32c.c daemons/cmirrord/cluster_vtab.c daemons/cmirrord/cluster_sync.c"
 )
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cfgparse wire ulog ckpt stream disklog ctlproto ctr)
+[ ${#targets[@]} -gt 0 ] || targets=("${DEFAULT_TARGETS[@]}")
 
 command -v clang >/dev/null || { echo "fuzz: clang not found: skipped"; exit 77; }
 if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){return 0;}' |
