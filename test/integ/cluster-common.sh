@@ -190,15 +190,19 @@ c_wlines() {
 	echo "${n:-0}"
 }
 
-# c_wait_clean I LOG REGION WANT: node I's IS_CLEAN of REGION becomes WANT
-# (bounded poll: no event tells).
-c_wait_clean() {
-	local end=$((SECONDS + 60)) v
-	until v=$(c_ksim "$1" "$2" query is_clean "$3") && [ "$v" = "$4" ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: region $3 is_clean ${v:-?}, want $4"; return 1; }
+# c_wait_answer I LOG TYPE REGION WANT [SECONDS]: node I's answer to the
+# query TYPE (is_clean, in_sync) of REGION becomes WANT (bounded poll,
+# default 60 s: a change delivered on another node has no event to wait on).
+c_wait_answer() {
+	local end=$((SECONDS + ${6:-60})) v
+	until v=$(c_ksim "$1" "$2" query "$3" "$4") && [ "$v" = "$5" ]; do
+		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: region $4 $3 ${v:-?}, want $5"; return 1; }
 		sleep "$H_POLL"
 	done
 }
+
+# c_wait_clean I LOG REGION WANT: node I's IS_CLEAN of REGION becomes WANT.
+c_wait_clean() { c_wait_answer "$1" "$2" is_clean "$3" "$4"; }
 
 # c_wait_progress LOG NODE N TAG [SECONDS]: node NODE's simulator TAG has
 # flushed N more marks (there is no event to wait on: bounded poll of its
@@ -231,6 +235,21 @@ c_wait_json() {
 	local end=$((SECONDS + ${4:-60}))
 	until [ "$(c_json "$1" "$2" | jq -r "$3" 2>/dev/null)" = true ]; do
 		[ $SECONDS -lt $end ] || { h_fail "node $1 $2: never $3: $(c_json "$1" "$2" | jq -c 'del(.detail)')"; return 1; }
+		sleep "$H_POLL"
+	done
+}
+
+# c_quorate I: node I's daemon's quorum flag (true/false).
+c_quorate() { h_cmirrorctl "$1" --json status | jq -r .quorate; }
+
+# c_wait_quorate I WANT [SECONDS]: the daemon's flag becomes WANT (bounded
+# poll, default 30 s: it follows corosync's by a quorum notification).
+c_wait_quorate() {
+	local end=$((SECONDS + ${3:-30}))
+	until [ "$(c_quorate "$1")" = "$2" ]; do
+		[ $SECONDS -lt $end ] || {
+			h_fail "node $1: daemon quorate is not $2: $(h_cmirrorctl "$1" --json status | jq -c .quorum)"
+			return 1; }
 		sleep "$H_POLL"
 	done
 }

@@ -38,17 +38,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=cluster-common.sh
 . "$here/cluster-common.sh"
 
-# p_quorate I: node I's daemon's quorum flag (true/false).
-p_quorate() { h_cmirrorctl "$1" --json status | jq -r .quorate; }
-
-# p_wait_quorate I WANT [SECONDS]: the daemon's flag becomes WANT.
-p_wait_quorate() {
-	local end=$((SECONDS + ${3:-30}))
-	until [ "$(p_quorate "$1")" = "$2" ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1: daemon quorate is not $2"; return 1; }
-		sleep "$H_POLL"
-	done
-}
 
 # p_wait_members I LOG "IDS" [SECONDS]: node I's replica of LOG has members IDS.
 p_wait_members() {
@@ -86,10 +75,10 @@ for lg in core disk; do c_wait_progress "$lg" 3 30 "${lg}3" || exit 1; done
 h_partition 3 || c_die "cannot cut node 3 off"
 h_log "node 3 cut off at $(c_wlines core 3) / $(c_wlines disk 3) flushed marks"
 h_wait_inquorate 3 60 || exit 1
-p_wait_quorate 3 false || exit 1
+c_wait_quorate 3 false || exit 1
 h_quorate 1 || c_die "node 1 lost quorum with 2 of 3 nodes"
 # Its new ring's quorum notice and the CPG confchg come in either order.
-p_wait_quorate 1 true || exit 1
+c_wait_quorate 1 true || exit 1
 
 # node_lost happens at the majority's confchg: check right after it.
 for lg in core disk; do
@@ -106,7 +95,7 @@ done
 # The majority saw a node loss (the floor): its daemons are quorate again
 # only once a quorum notification names a later ring than the loss.
 for i in 1 2; do
-	p_wait_quorate "$i" true || exit 1
+	c_wait_quorate "$i" true || exit 1
 	q=$(h_cmirrorctl "$i" --json status | jq -c .quorum)
 	h_log "node $i quorum: $q"
 	jq -e '.corosync and .loss_ring != null and .loss_confirmed and
@@ -135,7 +124,7 @@ for lg in core disk; do
 	[ "$p" -gt 0 ] || c_die "$lg: nothing pending on inquorate node 3"
 	h_log "$lg: node 3 stalled at ${base[$lg]} flushed marks, $p requests pending"
 done
-[ "$(p_quorate 3)" = false ] || c_die "node 3's daemon quorate while cut off"
+[ "$(c_quorate 3)" = false ] || c_die "node 3's daemon quorate while cut off"
 for lg in core disk; do
 	out=$(c_ksim 3 "$lg" query clear $SPARE 2>&1) ||
 		c_die "$lg: node 3's CLEAR_REGION not answered while cut off: $out"
@@ -153,7 +142,7 @@ done
 h_log "partitions merged: sync_count $(c_field 1 core sync_count) / $(c_field 1 disk sync_count)"
 for lg in core disk; do c_resync_all 1 "$lg" || exit 1; done
 h_wait_quorate 3 60 || exit 1
-p_wait_quorate 3 true 60 || exit 1
+c_wait_quorate 3 true 60 || exit 1
 for lg in core disk; do
 	for i in 1 2 3; do p_wait_members "$i" "$lg" "1 2 3" 60 || exit 1; done
 done

@@ -29,17 +29,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=cluster-common.sh
 . "$here/cluster-common.sh"
 
-# q_quorate I: node I's daemon's quorum flag (true/false).
-q_quorate() { h_cmirrorctl "$1" --json status | jq -r .quorate; }
-
-q_wait_quorate() {	# I WANT [SECONDS]
-	local end=$((SECONDS + ${3:-30}))
-	until [ "$(q_quorate "$1")" = "$2" ]; do
-		[ $SECONDS -lt $end ] || { h_fail "node $1: daemon quorate is not $2"; return 1; }
-		sleep "$H_POLL"
-	done
-}
-
 q_wait_members() {	# I LOG "IDS" [SECONDS]
 	local end=$((SECONDS + ${4:-30}))
 	until [ "$(c_field "$1" "$2" 'members|map(tostring)|join(" ")')" = "$3" ]; do
@@ -78,7 +67,7 @@ h_kill_corosync 2 || exit 1
 h_kill_corosync 3 || exit 1
 h_log "corosync killed on nodes 2 and 3"
 h_wait_inquorate 1 60 || exit 1
-q_wait_quorate 1 false || exit 1
+c_wait_quorate 1 false || exit 1
 for lg in core disk; do q_wait_members 1 "$lg" 1 60 || exit 1; done
 
 # Node 1 tries to write: a request held in its daemon.  The baseline is
@@ -104,12 +93,12 @@ sum1=$(cksum <"$H_DIR/disk.img")
 dw1=$(q_disk_writes 1)
 [ "$sum1" = "$sum0" ] || c_die "disk log written while inquorate ($sum0 -> $sum1)"
 [ "$dw1" = "$dw0" ] || c_die "disk writes counted while inquorate ($dw0 -> $dw1)"
-[ "$(q_quorate 1)" = false ] || c_die "node 1's daemon quorate while alone"
+[ "$(c_quorate 1)" = false ] || c_die "node 1's daemon quorate while alone"
 h_log "node 1 stalled: $(c_field 1 core pending) / $(c_field 1 disk pending) pending, disk unchanged"
 for lg in core disk; do
 	out=$(c_ksim 1 "$lg" query clear $SPARE 2>&1) ||
 		c_die "$lg: CLEAR_REGION not answered while inquorate: $out"
-	[ "$(q_quorate 1)" = false ] || c_die "node 1 quorate again before the check"
+	[ "$(c_quorate 1)" = false ] || c_die "node 1 quorate again before the check"
 	v=$(c_ksim 1 "$lg" query is_clean $SPARE) || c_die "$lg: is_clean"
 	[ "$v" = 0 ] || c_die "$lg: node 1 applied a clear while inquorate (is_clean $v)"
 done
@@ -120,7 +109,7 @@ h_cmirrorctl 1 status >&2
 h_start_corosync 2 || exit 1
 h_start_corosync 3 || exit 1
 h_wait_quorate 1 60 || exit 1
-q_wait_quorate 1 true 60 || exit 1
+c_wait_quorate 1 true 60 || exit 1
 for lg in core disk; do
 	for i in 1 2 3; do q_wait_members "$i" "$lg" "1 2 3" 60 || exit 1; done
 done

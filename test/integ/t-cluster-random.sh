@@ -202,17 +202,7 @@ r_settle() {
 	local i lg
 	for i in 1 2 3; do h_wait_quorate "$i" 30 || return 1; done
 	for lg in core disk; do r_members "$lg" "1 2 3" 60 1 2 3 || return 1; done
-	# The daemon's own view follows corosync's by a notification: bounded wait.
-	for i in 1 2 3; do
-		local end=$((SECONDS + 30))
-		until out=$(h_cmirrorctl "$i" --json status 2>&1) &&
-			[ "$(jq -r .quorate <<<"$out" 2>/dev/null)" = true ]; do
-			[ $SECONDS -lt $end ] || {
-				h_fail "node $i: cmirrord not quorate: $(jq -c .quorum <<<"$out" 2>/dev/null || echo "$out")"
-				return 1; }
-			sleep "$H_POLL"
-		done
-	done
+	for i in 1 2 3; do c_wait_quorate "$i" true || return 1; done
 	r_progress 5 || return 1
 	r_no_crash && r_no_violation
 }

@@ -81,12 +81,8 @@ for lg in core disk; do
 	case $out in *"resynced=0 "*) c_die "$lg: node 2 got no resync work" ;; esac
 	out=$(c_ksim 2 "$lg" wait-sync --max-seconds 60 2>&1) || c_die "$lg: $out"
 	# Node 2 applied its last SET_REGION_SYNC; node 1 may not have yet
-	# (bounded wait; the writers still run, so no convergence to wait for).
-	end=$((SECONDS + 30))
-	until v=$(c_ksim 1 "$lg" query in_sync "${HELD[$lg]}") && [ "$v" = 1 ]; do
-		[ $SECONDS -lt $end ] || c_die "$lg: region ${HELD[$lg]} still out of sync on node 1 ($v)"
-		sleep "$H_POLL"
-	done
+	# (the writers still run, so no convergence to wait for).
+	c_wait_answer 1 "$lg" in_sync "${HELD[$lg]}" 1 30 || exit 1
 done
 
 for lg in core disk; do
