@@ -57,9 +57,8 @@ check() {
 	[ "$sunk" = "$info" ] || c_die "node $i: $sunk lines of '$pat' in the output, $info at info in the ring"
 	# The ring's stamps (monotonic seconds): lines spread over a minute
 	# or more may fall in several windows, each with 10 at info.
-	span=$(grep -E "^\[[0-9.]+\] [ID] $pat" <<<"$ring" |
-		sed -E 's/^\[([0-9]+)\..*/\1/' | sed -n '1p;$p' | paste -sd' ' |
-		awk '{ print $NF - $1 }')
+	span=$(grep -E "^\[[0-9.]+\] [ID] $pat" <<<"$ring" | tr -d '[' |
+		awk 'NR == 1 { f = int($1) } { l = int($1) } END { print l - f }')
 	if [ "$span" -ge 60 ]; then
 		h_log "node $i: the lines took $span s (a slow machine): held-back counts not checked"
 		return 0
